@@ -1,0 +1,177 @@
+"""Invertible edit operations on annotations.
+
+Every change a person makes is an :class:`Edit`: a list of instance replacements
+(before -> after, either side may be ``None`` for add/delete) plus an optional review
+state change, all on one frame. ``apply`` and ``revert`` are exact inverses, so the
+GUI's ``QUndoStack`` only wraps them (one ``QUndoCommand`` per edit; consecutive edits
+with the same :attr:`Edit.merge_key` — the steps of one drag — merge into one undo step
+via :meth:`Edit.merged_with`).
+
+Edits never touch :attr:`Instance.original`: the model's prediction survives every
+correction. The factories below are pure: they take the current instance and return an
+Edit; nothing is changed until ``apply`` is called on a target (the project).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from medpose_gui.core.annotations import Instance, ReviewState, Source, Visibility
+
+
+class AnnotationTarget(Protocol):
+    """What edits change; :class:`medpose_gui.core.project.Project` implements it."""
+
+    def put_instance(self, frame: int, instance: Instance) -> None: ...
+
+    def remove_instance(self, frame: int, uid: str) -> None: ...
+
+    def set_review_state(self, frame: int, state: ReviewState) -> None: ...
+
+
+@dataclass(frozen=True)
+class InstanceChange:
+    before: Instance | None  # None: the instance is added
+    after: Instance | None  # None: the instance is deleted
+
+    @property
+    def uid(self) -> str:
+        inst = self.after if self.after is not None else self.before
+        assert inst is not None
+        return inst.uid
+
+
+@dataclass(frozen=True)
+class Edit:
+    frame: int
+    text: str  # shown in the undo history, e.g. "Move left_knee"
+    changes: tuple[InstanceChange, ...] = ()
+    review_before: ReviewState | None = None
+    review_after: ReviewState | None = None
+    merge_key: tuple | None = None  # edits with equal non-None keys merge (drag steps)
+
+    def apply(self, target: AnnotationTarget) -> None:
+        for change in self.changes:
+            _swap(target, self.frame, change.before, change.after)
+        if self.review_after is not None:
+            target.set_review_state(self.frame, self.review_after)
+
+    def revert(self, target: AnnotationTarget) -> None:
+        for change in reversed(self.changes):
+            _swap(target, self.frame, change.after, change.before)
+        if self.review_before is not None:
+            target.set_review_state(self.frame, self.review_before)
+
+    def merged_with(self, later: Edit) -> Edit | None:
+        """One edit equivalent to ``self`` then ``later``, or None if they don't merge."""
+        if self.merge_key is None or self.merge_key != later.merge_key:
+            return None
+        if len(self.changes) != 1 or len(later.changes) != 1:
+            return None
+        first, second = self.changes[0], later.changes[0]
+        return Edit(self.frame, later.text, (InstanceChange(first.before, second.after),),
+                    merge_key=self.merge_key)
+
+    @property
+    def is_noop(self) -> bool:
+        return all(c.before == c.after for c in self.changes) and (
+            self.review_after == self.review_before)
+
+
+def _swap(target: AnnotationTarget, frame: int, old: Instance | None, new: Instance | None) -> None:
+    if new is None:
+        if old is not None:
+            target.remove_instance(frame, old.uid)
+    else:
+        target.put_instance(frame, new)
+
+
+def _one(frame: int, text: str, before: Instance | None, after: Instance | None,
+         merge_key: tuple | None = None) -> Edit:
+    return Edit(frame, text, (InstanceChange(before, after),), merge_key=merge_key)
+
+
+# -- keypoints ---------------------------------------------------------------------
+
+def move_keypoint(frame: int, inst: Instance, k: int, x: float, y: float,
+                  name: str | None = None) -> Edit:
+    """Move point k to (x, y); an absent point becomes visible (placing it)."""
+    kps = inst.keypoints.copy()
+    kps[k, 0], kps[k, 1] = x, y
+    placed = kps[k, 2] == Visibility.ABSENT
+    if placed:
+        kps[k, 2] = Visibility.VISIBLE
+    label = name or f"point {k}"
+    return _one(frame, f"{'Place' if placed else 'Move'} {label}", inst,
+                inst.replace(keypoints=kps), merge_key=("move", inst.uid, k))
+
+
+def set_visibility(frame: int, inst: Instance, k: int, visibility: Visibility,
+                   name: str | None = None) -> Edit:
+    kps = inst.keypoints.copy()
+    kps[k, 2] = int(visibility)
+    label = name or f"point {k}"
+    return _one(frame, f"Set {label} {Visibility(visibility).name.lower()}", inst,
+                inst.replace(keypoints=kps))
+
+
+def next_visibility(v: int) -> Visibility:
+    """The cycle a key press walks: visible -> occluded -> absent -> visible."""
+    order = [Visibility.VISIBLE, Visibility.OCCLUDED, Visibility.ABSENT]
+    return order[(order.index(Visibility(int(v))) + 1) % 3]
+
+
+def cycle_visibility(frame: int, inst: Instance, k: int, name: str | None = None) -> Edit:
+    return set_visibility(frame, inst, k, next_visibility(inst.keypoints[k, 2]), name)
+
+
+def set_pose(frame: int, inst: Instance, keypoints_xys: np.ndarray,
+             text: str = "Re-estimate pose") -> Edit:
+    """Replace all points with newly estimated (x, y, score); keeps the box.
+
+    Points the medic marked occluded stay occluded; absent points become visible
+    (the model has placed them). Scores are the new model scores.
+    """
+    xys = np.asarray(keypoints_xys, dtype=np.float64)
+    vis = inst.keypoints[:, 2].copy()
+    vis[vis == Visibility.ABSENT] = Visibility.VISIBLE
+    kps = np.column_stack([xys[:, 0], xys[:, 1], vis])
+    return _one(frame, text, inst, inst.replace(keypoints=kps, scores=xys[:, 2].copy()))
+
+
+# -- boxes and instances -----------------------------------------------------------
+
+def set_box(frame: int, inst: Instance, box: Sequence[float], merge: bool = True) -> Edit:
+    x1, y1, x2, y2 = (float(v) for v in box)
+    normalised = np.array([min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)])
+    return _one(frame, "Move/resize box", inst, inst.replace(box=normalised),
+                merge_key=("box", inst.uid) if merge else None)
+
+
+def set_category(frame: int, inst: Instance, category: str) -> Edit:
+    return _one(frame, f"Set category {category}", inst, inst.replace(category=category))
+
+
+def add_instance(frame: int, inst: Instance) -> Edit:
+    return _one(frame, f"Add {inst.category}", None, inst)
+
+
+def delete_instance(frame: int, inst: Instance) -> Edit:
+    return _one(frame, f"Delete {inst.category}", inst, None)
+
+
+def copy_instances(frame: int, instances: Sequence[Instance]) -> Edit:
+    """Copy instances (e.g. of the previous frame) into ``frame`` as manual ones."""
+    copies = tuple(InstanceChange(None, inst.copy_as_new().replace(source=Source.MANUAL,
+                                                                    original=None))
+                   for inst in instances)
+    return Edit(frame, f"Copy {len(copies)} instance(s)", copies)
+
+
+def set_review_state(frame: int, before: ReviewState, after: ReviewState) -> Edit:
+    return Edit(frame, f"Mark frame {after.value.replace('_', ' ')}",
+                review_before=before, review_after=after)
