@@ -1,0 +1,41 @@
+"""``medpose-gui evaluate P.medpose [--json OUT] [--category patient]``: the quality report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def add_cli_parser(subparsers: Any) -> None:
+    """Register ``evaluate`` on an argparse sub-parsers object (``set_defaults(func=...)``)."""
+    p = subparsers.add_parser(
+        "evaluate", help="how well the models did: predictions vs. the medic's corrections",
+        description="On approved frames, compare the models' original predictions with the "
+                    "accepted (corrected) annotations: OKS keypoint AP/AR, box AP/AR, "
+                    "per-keypoint pixel error and correction rate.")
+    p.add_argument("project", metavar="P.medpose")
+    p.add_argument("--json", metavar="OUT", help="also write the report as JSON")
+    p.add_argument("--category", default="patient", help="category to evaluate (default patient)")
+    p.set_defaults(func=run_evaluate_command)
+
+
+def run_evaluate_command(args: argparse.Namespace) -> int:
+    """Print the report table; ``error: ...`` and status 2 on bad input."""
+    from medpose_gui.core.project import Project, ProjectError
+    from medpose_gui.evaluation.evaluate import evaluate_project
+    from medpose_gui.formats.errors import FormatError
+
+    try:
+        with Project.open(args.project) as project:
+            report = evaluate_project(project, category=args.category)
+        print(report.format_table())
+        if args.json:
+            path = report.to_json(args.json)
+            print(f"wrote {path}")
+    except (ProjectError, FormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK

@@ -1,0 +1,232 @@
+"""Model-quality report on real projects (SQLite under tmp_path): predictions stored with
+store_predictions, corrections made with core.edits, frames approved; pycocotools does the
+AP/AR arithmetic, the expected values come from the edits made."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+import pytest
+
+from medpose_gui.core import edits
+from medpose_gui.core.annotations import Instance, ReviewState, Visibility
+from medpose_gui.evaluation import add_cli_parser, evaluate_frames, evaluate_project
+from tests.formats.project_builder import empty_project
+
+K = 21  # medic_casualty points
+THRESHOLD = 0.3  # points scoring below it are predicted absent
+
+
+def _prediction(x0: float, y0: float, box_score: float, low_points=()) -> Instance:
+    """A patient spread over a 130 x 90 box; ``low_points`` score below the threshold."""
+    scores = np.full(K, 0.9)
+    scores[list(low_points)] = 0.1
+    xys = np.column_stack([x0 + 5.0 * np.arange(K), y0 + 3.0 * np.arange(K), scores])
+    return Instance.from_prediction("patient", [x0 - 10, y0 - 10, x0 + 120, y0 + 80], box_score,
+                                    xys, score_threshold=THRESHOLD)
+
+
+def _user(x0: float) -> Instance:
+    xys = np.column_stack([x0 + 4.0 * np.arange(6), np.full(6, 30.0), np.full(6, 0.8)])
+    return Instance.from_prediction("user", [x0 - 5, 20, x0 + 30, 40], 0.85, xys)
+
+
+def _apply(project, edit: edits.Edit) -> None:
+    edit.apply(project)
+
+
+def _only(project, frame: int) -> Instance:
+    (inst,) = [i for i in project.instances(frame) if i.category == "patient"]
+    return inst
+
+
+def _move(project, frame: int, k: int, dx: float, dy: float) -> None:
+    inst = _only(project, frame)
+    x, y = inst.keypoints[k, :2]
+    _apply(project, edits.move_keypoint(frame, inst, k, x + dx, y + dy))
+
+
+def _approve(project, *frames: int) -> None:
+    for f in frames:
+        _apply(project, edits.set_review_state(f, project.review_state(f), ReviewState.APPROVED))
+
+
+def test_moved_keypoints_give_their_mean_errors_and_correction_rates(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(20, 20, 0.9, low_points=[20])],
+                                   1: [_prediction(40, 30, 0.95, low_points=[20])],
+                                   2: [_prediction(30, 30, 0.9)]})
+        _move(project, 0, 3, 3.0, 4.0)  # 5 px
+        _move(project, 0, 7, 0.3, 0.3)  # 0.42 px: within the tolerance, not a correction
+        _move(project, 0, 20, 0.0, 0.0)  # placing a point predicted absent
+        _move(project, 1, 3, -6.0, 8.0)  # 10 px
+        _apply(project, edits.set_visibility(1, _only(project, 1), 5, Visibility.OCCLUDED))
+        _move(project, 2, 0, 100.0, 0.0)  # frame 2 is not approved: not counted
+        _approve(project, 0, 1)
+        report = evaluate_project(project)
+
+    arrays = report.per_keypoint_error()
+    assert arrays.names[3] == "chest" and len(arrays.names) == K
+    expected_mean = np.zeros(K)
+    expected_mean[3] = (5.0 + 10.0) / 2
+    expected_mean[7] = math.hypot(0.3, 0.3) / 2
+    expected_mean[20] = np.nan  # never labelled in both
+    np.testing.assert_allclose(arrays.mean_px, expected_mean, rtol=1e-12, atol=1e-12)
+    expected_points = np.full(K, 2)
+    expected_points[20] = 0
+    np.testing.assert_array_equal(arrays.num_points, expected_points)
+    expected_rate = np.zeros(K)
+    expected_rate[3] = 1.0  # moved in both frames
+    expected_rate[5] = 0.5  # visibility changed in one of two
+    expected_rate[20] = 1.0  # placed once; absent in both on frame 1, so not compared there
+    np.testing.assert_allclose(arrays.correction_rate, expected_rate)
+    assert arrays.num_compared[20] == 1 and arrays.num_compared[0] == 2
+    assert report.correction_rate == pytest.approx(4 / (2 * 20 + 1))
+    assert report.mean_error_px == pytest.approx((15.0 + math.hypot(0.3, 0.3)) / 40)
+    c = report.counts
+    assert (c.approved_frames, c.instances, c.predicted, c.untouched, c.corrected, c.manual,
+            c.deleted_predictions) == (2, 2, 2, 0, 2, 0, None)
+    # One point off by 10 px of 20 still leaves OKS above the strictest threshold, 0.95.
+    assert report.keypoint_metrics["AP"] == pytest.approx(1.0)
+    assert report.box_metrics["AP"] == pytest.approx(1.0)  # boxes were not touched
+
+
+def test_pose_shifted_to_known_oks_is_matched_only_at_lower_thresholds(tmp_path):
+    # Every point moved by d: OKS = exp(-d^2 / (2 * area * (2 * sigma)^2)) with the schema's
+    # sigma 0.067 and the 130 x 90 box area (COCO's OKS definition). Choose d for OKS 0.62:
+    # a match at the thresholds 0.50, 0.55, 0.60 and a miss at the 7 above.
+    area, sigma, oks = 130.0 * 90.0, 0.067, 0.62
+    d = math.sqrt(-math.log(oks) * 2 * area * (2 * sigma) ** 2)
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(20, 20, 0.9)]})
+        inst = _only(project, 0)
+        shifted = inst.keypoints.copy()
+        shifted[:, 0] += d * 0.6
+        shifted[:, 1] += d * 0.8
+        shifted[:, 2] = inst.scores
+        _apply(project, edits.set_pose(0, inst, shifted, text="Medic moved every point"))
+        _approve(project, 0)
+        report = evaluate_project(project)
+    assert report.keypoint_metrics["AP"] == pytest.approx(0.3)
+    assert report.keypoint_metrics["AR"] == pytest.approx(0.3)
+    assert report.keypoint_metrics["AP50"] == pytest.approx(1.0)
+    assert report.keypoint_metrics["AP75"] == pytest.approx(0.0)
+    np.testing.assert_allclose(report.per_keypoint_error().mean_px, np.full(K, d))
+    assert report.correction_rate == 1.0
+
+
+def test_untouched_predictions_score_perfect_keypoint_and_box_ap_ar(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({
+            0: [_prediction(10, 10, 0.9), _prediction(150, 100, 0.8), _user(250)],
+            1: [_prediction(20, 40, 0.97, low_points=[2, 9])],
+            4: [_prediction(60, 60, 0.85), _user(200)],
+            5: [_prediction(60, 60, 0.85)]})  # not approved
+        _approve(project, 0, 1, 4, 6)  # 6: approved, empty
+        report = evaluate_project(project)
+        user_report = evaluate_project(project, category="user")
+
+    for metrics in (report.keypoint_metrics, report.box_metrics, user_report.keypoint_metrics):
+        assert metrics["AP"] == pytest.approx(1.0) and metrics["AP50"] == pytest.approx(1.0)
+    assert report.keypoint_metrics["AR"] == pytest.approx(1.0)
+    assert report.box_metrics["AR100"] == pytest.approx(1.0)
+    assert (report.counts.approved_frames, report.counts.instances,
+            report.counts.untouched) == (4, 4, 4)
+    assert user_report.counts.instances == 2 and len(user_report.keypoint_names) == 6
+    np.testing.assert_array_equal(report.per_keypoint_error().mean_px, np.zeros(K))
+    assert report.correction_rate == 0.0
+
+
+def test_manual_instance_is_a_missed_detection_that_lowers_box_ap_and_ar(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(10, 10, 0.9)],
+                                   1: [_prediction(10, 10, 0.8)]})
+        missed = Instance.manual("patient", [180, 120, 300, 230], K)
+        kps = missed.keypoints.copy()
+        kps[:5] = [[200, 130, 2], [210, 140, 2], [220, 150, 2], [230, 160, 1], [240, 170, 2]]
+        _apply(project, edits.add_instance(1, missed.replace(keypoints=kps)))
+        _approve(project, 0, 1)
+        report = evaluate_project(project)
+
+    assert report.counts.manual == 1 and report.counts.instances == 3
+    # 2 of 3 ground-truth boxes found, both ranked first: COCO AP integrates precision 1 over
+    # the recall thresholds 0, 0.01, ..., 0.66 (67 of 101) and 0 beyond.
+    assert report.box_metrics["AP"] == pytest.approx(67 / 101)
+    assert report.box_metrics["AR100"] == pytest.approx(2 / 3)
+    assert report.keypoint_metrics["AP"] == pytest.approx(67 / 101)
+    assert report.keypoint_metrics["AR"] == pytest.approx(2 / 3)
+
+
+def test_deleted_prediction_counts_as_false_detection_when_deletions_are_known(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(10, 10, 0.9)],
+                                   1: [_prediction(10, 10, 0.95)]})
+        deleted = _only(project, 1)
+        _apply(project, edits.delete_instance(1, deleted))
+        _approve(project, 0, 1)
+        stored = evaluate_project(project)
+        known = evaluate_frames(project.iter_frames(), project.category("patient"),
+                                deleted={1: [deleted]})
+
+    # The project store does not keep deleted predictions: they cannot count against the model.
+    assert stored.counts.deleted_predictions is None
+    assert "deleted predictions: not stored" in stored.format_table()
+    assert stored.box_metrics["AP"] == pytest.approx(1.0)
+    # Known, the deleted one (scored 0.95) ranks above the only true detection: precision 1/2
+    # at every recall threshold.
+    assert known.counts.deleted_predictions == 1
+    assert known.box_metrics["AP"] == pytest.approx(0.5)
+    assert known.box_metrics["AR100"] == pytest.approx(1.0)
+    assert known.keypoint_metrics["AP"] == pytest.approx(0.5)
+
+
+def test_no_approved_frames_gives_no_metrics(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(10, 10, 0.9)]})
+        report = evaluate_project(project)
+    assert report.counts.approved_frames == 0
+    assert report.keypoint_metrics["AP"] is None and report.box_metrics["AR100"] is None
+    assert np.isnan(report.per_keypoint_error().mean_px).all()
+    assert report.to_dict()["mean_error_px"] is None
+
+
+def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="medpose-gui")
+    add_cli_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "p.medpose"
+    with empty_project(path) as project:
+        project.store_predictions({0: [_prediction(10, 10, 0.9)]})
+        _move(project, 0, 3, 3.0, 4.0)
+        _approve(project, 0)
+    out_json = tmp_path / "report.json"
+    code, out, err = _cli(["evaluate", str(path), "--json", str(out_json)], capsys)
+    assert code == 0, err
+    chest = next(line for line in out.splitlines() if line.startswith("chest "))
+    assert chest.split() == ["chest", "1", "5.00", "5.00", "100.0%", "1"]
+    doc = json.loads(out_json.read_text())
+    assert doc["per_keypoint"][3] == {"id": 3, "name": "chest", "mean_error_px": 5.0,
+                                      "median_error_px": 5.0, "num_points": 1,
+                                      "correction_rate": 1.0, "num_compared": 1,
+                                      "num_corrected": 1}
+    assert doc["counts"]["corrected"] == 1 and doc["box_metrics"]["AP"] == pytest.approx(1.0)
+
+
+def test_evaluate_command_reports_bad_input_without_traceback(tmp_path, capsys):
+    path = tmp_path / "p.medpose"
+    empty_project(path).close()
+    code, _, err = _cli(["evaluate", str(path), "--category", "dog"], capsys)
+    assert code == 2 and err.startswith("error: ") and "no category 'dog'" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    code, _, err = _cli(["evaluate", str(text)], capsys)
+    assert code == 2 and "notes.txt: not a medpose project" in err
