@@ -39,12 +39,19 @@ def _blocks(width: int, height: int) -> list[tuple[int, int, int, int]]:
     for k in range(_COLS * _ROWS):
         r, c = divmod(k, _COLS)
         rects.append(
-            (c * width // _COLS, r * band_h // _ROWS, (c + 1) * width // _COLS, (r + 1) * band_h // _ROWS)
+            (
+                c * width // _COLS,
+                r * band_h // _ROWS,
+                (c + 1) * width // _COLS,
+                (r + 1) * band_h // _ROWS,
+            )
         )
     return rects
 
 
-def render_index_frame(index: int, size: tuple[int, int], texture: np.ndarray | None = None) -> np.ndarray:
+def render_index_frame(
+    index: int, size: tuple[int, int], texture: np.ndarray | None = None
+) -> np.ndarray:
     """RGB uint8 frame (H, W, 3) showing `index`; below the band mid-grey or the given texture."""
     if not 0 <= index <= MAX_INDEX:
         raise ValueError(f"index {index} does not fit in {INDEX_BITS} bits")
@@ -96,13 +103,15 @@ def make_indexed_video(
     bframes: int = 2,
     vfr: bool = False,
     textured: bool = False,
+    rotation: int = 0,
 ) -> Path:
     """Write a video whose frame i shows index i; the container follows the file extension.
 
     codec: "h264" (libx264), "hevc" (libx265), "mpeg4" or "mjpeg" (intra only: gop/bframes
     ignored). vfr=True stamps frames with irregular pts (`vfr_pts`) on a 1/1000 time base.
     textured=True fills the rest of the frame with moving noise so the bitrate and decode cost
-    look like camera footage (for benchmarks).
+    look like camera footage (for benchmarks). rotation: display rotation (degrees
+    counter-clockwise) stored as the stream's display matrix, as phones do.
     """
     path = Path(path)
     width, height = size
@@ -117,16 +126,26 @@ def make_indexed_video(
     with av.open(str(path), "w") as container:
         options: dict[str, str] = {}
         if codec in ("h264", "hevc"):
-            options = {"g": str(gop), "bf": str(bframes), "preset": "ultrafast" if textured else "medium"}
+            options = {
+                "g": str(gop),
+                "bf": str(bframes),
+                "preset": "ultrafast" if textured else "veryfast",
+            }
             if codec == "h264":
-                options["x264-params"] = f"keyint={gop}:min-keyint={gop}:bframes={bframes}:scenecut=0"
+                options["x264-params"] = (
+                    f"keyint={gop}:min-keyint={gop}:bframes={bframes}:b-adapt=0:scenecut=0"
+                )
             else:
-                options["x265-params"] = f"keyint={gop}:min-keyint={gop}:bframes={bframes}:log-level=error"
+                options["x265-params"] = (
+                    f"keyint={gop}:min-keyint={gop}:bframes={bframes}:b-adapt=0:scenecut=0:log-level=error"
+                )
         stream = container.add_stream(_CODECS[codec], rate=fps, options=options)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
+        if rotation:
+            stream.set_display_rotation(rotation)
         if codec == "mpeg4":
             stream.codec_context.gop_size = gop
             stream.codec_context.max_b_frames = bframes
