@@ -11,5 +11,33 @@ from medpose_gui.core.annotations import (
     Source,
     Visibility,
 )
+from medpose_gui.core.project import FrameSummary, MediaInfo, Project, ProjectError
+from medpose_gui.core.schema import (
+    Category,
+    KeypointSchema,
+    SchemaError,
+    builtin_schema_names,
+    default_categories,
+    load_schema,
+    schema_from_mmpose_dataset_info,
+)
 
-__all__ = ["FrameAnnotations", "Instance", "Prediction", "ReviewState", "Source", "Visibility"]
+__all__ = [
+    "Category",
+    "FrameAnnotations",
+    "FrameSummary",
+    "Instance",
+    "KeypointSchema",
+    "MediaInfo",
+    "Prediction",
+    "Project",
+    "ProjectError",
+    "ReviewState",
+    "SchemaError",
+    "Source",
+    "Visibility",
+    "builtin_schema_names",
+    "default_categories",
+    "load_schema",
+    "schema_from_mmpose_dataset_info",
+]

@@ -21,6 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from medpose_gui.core.annotations import Instance, ReviewState, Source, Visibility
+from medpose_gui.core.schema import KeypointSchema
 
 
 class AnnotationTarget(Protocol):
@@ -152,8 +153,22 @@ def set_box(frame: int, inst: Instance, box: Sequence[float], merge: bool = True
                 merge_key=("box", inst.uid) if merge else None)
 
 
-def set_category(frame: int, inst: Instance, category: str) -> Edit:
-    return _one(frame, f"Set category {category}", inst, inst.replace(category=category))
+def set_category(frame: int, inst: Instance, category: str,
+                 from_schema: KeypointSchema | None = None,
+                 to_schema: KeypointSchema | None = None) -> Edit:
+    """Change the category. When the two categories' schemas differ (patient 21 points,
+    user 6), pass both: points are carried over by name, the others become absent."""
+    changes: dict = {"category": category}
+    if from_schema is not None and to_schema is not None and (
+            from_schema.keypoints != to_schema.keypoints):
+        kps = np.zeros((to_schema.num_keypoints, 3))
+        scores = np.full(to_schema.num_keypoints, np.nan)
+        for j, point in enumerate(to_schema.keypoints):
+            if point in from_schema.keypoints:
+                i = from_schema.index(point)
+                kps[j], scores[j] = inst.keypoints[i], inst.scores[i]
+        changes.update(keypoints=kps, scores=scores)
+    return _one(frame, f"Set category {category}", inst, inst.replace(**changes))
 
 
 def add_instance(frame: int, inst: Instance) -> Edit:

@@ -1,0 +1,485 @@
+"""The ``.medpose`` project: media reference, categories, annotations, review state, models.
+
+Persisted in one SQLite file (layout in :mod:`medpose_gui.core.project_db`). Every
+mutating call runs in its own transaction and commits before it returns (WAL journal,
+``synchronous=FULL``: a commit is on disk when the call returns), so a crash or a kill
+loses nothing that was shown as saved. One process owns a project at a time
+(:mod:`medpose_gui.core.project_lock`; file-level checks in
+:mod:`medpose_gui.core.project_files`). A file that is refused (not SQLite, not a
+project, a newer format, locked) is never modified: it is validated through a read-only
+connection before it is opened for writing.
+
+All methods are safe to call from several threads (one connection behind a lock), e.g.
+the inference worker storing predictions while the GUI reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medpose_gui.core import project_db as db
+from medpose_gui.core import project_files as files
+from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Source
+from medpose_gui.core.project_files import ProjectError
+from medpose_gui.core.project_lock import ProjectLock, lock_path_for
+from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
+
+_CHUNK_FRAMES = 512  # frames per query when streaming (iter_frames)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    fingerprint: str
+    num_frames: int
+    fps: float
+    width: int
+    height: int
+
+
+@dataclass
+class FrameSummary:
+    """Per-frame arrays for the timeline (index = frame)."""
+
+    review: np.ndarray  # int8: 0 unreviewed, 1 in progress, 2 approved
+    num_instances: np.ndarray  # int32
+    mean_score: np.ndarray  # float64: mean of the instances' mean point scores; NaN if none
+
+
+class Project:
+    """An open project file. Use :meth:`create` or :meth:`open`; close when done."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = lock
+        self._mutex = threading.RLock()
+        self._removed: dict[str, tuple[int, int]] = {}  # uid -> (frame, ord): undo restores order
+        self._last_run: tuple[str | None, int] | None = None  # (model_ids json, prediction run id)
+        # frame_summary cache: one full query (~0.2 s for 150k instances), then kept up to
+        # date per written frame; we are the only writer (project_lock), so it cannot go stale.
+        self._summary: FrameSummary | None = None
+        self._touched: set[int] = set()  # frames the current transaction writes
+        self._load_header()
+
+    # -- lifecycle -------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | os.PathLike, media: MediaInfo,
+               categories: list[Category] | None = None, *, overwrite: bool = False) -> Project:
+        path = Path(path).absolute()
+        if path.exists() and not overwrite:
+            raise ProjectError(f"{path}: already exists (pass overwrite=True to replace it)")
+        cats = list(categories) if categories is not None else default_categories()
+        if len({c.name for c in cats}) != len(cats) or len({c.id for c in cats}) != len(cats):
+            raise ProjectError(f"{path}: category names and ids must be unique")
+        lock = files.acquire_lock(path)
+        try:
+            conn = files.create_database(path, media_row=(
+                str(media.path), media.fingerprint, int(media.num_frames), float(media.fps),
+                int(media.width), int(media.height)), category_rows=[
+                (c.id, c.name, json.dumps(c.schema.to_dict())) for c in cats])
+        except BaseException:
+            lock.release()
+            raise
+        return cls(path, conn, lock)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Project:
+        path = Path(path).absolute()
+        files.check_sqlite_file(path)
+        lock = files.acquire_lock(path)
+        try:
+            version = files.read_format_version(path)
+            try:
+                conn = files.connect(path)
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{path}: cannot open for writing: {exc}") from None
+            try:
+                if version < db.FORMAT_VERSION:
+                    db.migrate(conn, version)
+                return cls(path, conn, lock)
+            except sqlite3.Error as exc:
+                conn.close()
+                raise ProjectError(f"{path}: damaged project: {exc}") from None
+            except BaseException:
+                conn.close()
+                raise
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._conn is None:
+                return
+            self._conn.close()  # the last connection checkpoints and removes the -wal file
+            self._conn = None
+            self._lock.release()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    # -- internals -------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(f"{self.path}: project is closed")
+        return self._conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            yield self._db()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed (durably) before the ``with`` block is left."""
+        with self._mutex:
+            conn = self._db()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{self.path}: cannot save: {exc}") from None
+            self._touched = set()
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                self._last_run = None  # its prediction_runs row may be rolled back
+                if isinstance(exc, sqlite3.Error):  # e.g. disk full, file removed
+                    raise ProjectError(f"{self.path}: cannot save: {exc}") from None
+                raise
+            self._update_summary(conn, self._touched)
+
+    def _update_summary(self, conn: sqlite3.Connection, frames: set[int]) -> None:
+        summary = self._summary
+        if summary is None or not frames:
+            return
+        if len(frames) > 1000 or max(frames) >= len(summary.review) or min(frames) < 0:
+            self._summary = None  # recomputed in one query on the next call
+            return
+        for f in frames:
+            count, mean = conn.execute("SELECT COUNT(*), AVG(mean_score) FROM instances "
+                                       "WHERE frame = ?", (f,)).fetchone()
+            review = conn.execute("SELECT review FROM frames WHERE frame = ?", (f,)).fetchone()
+            summary.num_instances[f] = count
+            summary.mean_score[f] = np.nan if mean is None else mean
+            summary.review[f] = review[0] if review else 0
+
+    def _load_header(self) -> None:
+        conn = self._db()
+        row = conn.execute("SELECT path, fingerprint, num_frames, fps, width, height "
+                           "FROM media WHERE id = 1").fetchone()
+        if row is None:
+            raise ProjectError(f"{self.path}: project has no media record")
+        self._media = MediaInfo(*row)
+        cats = []
+        for cid, name, schema_json in conn.execute(
+                "SELECT id, name, schema FROM categories ORDER BY id"):
+            try:
+                schema = KeypointSchema.from_dict(json.loads(schema_json),
+                                                  f"{self.path} category {name}")
+            except (SchemaError, json.JSONDecodeError) as exc:
+                raise ProjectError(f"{self.path}: bad schema of category {name}: {exc}") from None
+            cats.append(Category(cid, name, schema))
+        self._set_categories(cats)
+
+    def _set_categories(self, cats: list[Category]) -> None:
+        self._categories = sorted(cats, key=lambda c: c.id)
+        self._num_keypoints = {c.name: c.schema.num_keypoints for c in self._categories}
+
+    def _check_instance(self, frame: int, inst: Instance) -> None:
+        n = self._media.num_frames
+        if frame < 0 or (n > 0 and frame >= n):
+            raise ProjectError(f"{self.path}: frame {frame} outside 0..{n - 1}")
+        expected = self._num_keypoints.get(inst.category)
+        if expected is None:
+            self.category(inst.category)  # raises, listing the categories
+        if inst.num_keypoints != expected:
+            raise ProjectError(
+                f"{self.path}: {inst.category} instance has {inst.num_keypoints} keypoints, "
+                f"schema {self.schema_for(inst.category).name} has {expected}")
+
+    # -- media and categories --------------------------------------------------------
+    @property
+    def media(self) -> MediaInfo:
+        return self._media
+
+    @property
+    def categories(self) -> list[Category]:
+        return list(self._categories)
+
+    def category(self, name: str) -> Category:
+        for cat in self._categories:
+            if cat.name == name:
+                return cat
+        raise ProjectError(f"{self.path}: no category {name!r} "
+                           f"(has {', '.join(c.name for c in self._categories)})")
+
+    def schema_for(self, category_name: str) -> KeypointSchema:
+        return self.category(category_name).schema
+
+    def add_category(self, category: Category) -> None:
+        """Add a category (e.g. one found in an imported COCO file)."""
+        if any(c.name == category.name or c.id == category.id for c in self._categories):
+            raise ProjectError(f"{self.path}: category {category.name!r} "
+                               f"(id {category.id}) clashes with an existing one")
+        with self._write() as c:
+            c.execute("INSERT INTO categories VALUES (?, ?, ?)", (
+                category.id, category.name, json.dumps(category.schema.to_dict())))
+        self._set_categories([*self._categories, category])
+
+    def media_missing(self) -> bool:
+        return not os.path.exists(self._media.path)
+
+    def relink_media(self, new_path: str | os.PathLike, fingerprint: str, *,
+                     force: bool = False) -> None:
+        """Point the project at moved media; ``fingerprint`` is the new file's (the caller
+        computes it). A different fingerprint means different content: refused unless
+        ``force`` (then the new fingerprint is recorded)."""
+        if fingerprint != self._media.fingerprint and not force:
+            raise ProjectError(
+                f"{self.path}: {new_path} is not the project's media (fingerprint "
+                f"{fingerprint} != {self._media.fingerprint}); pass force=True to relink anyway")
+        new_path = str(Path(new_path).absolute())
+        with self._write() as c:
+            c.execute("UPDATE media SET path = ?, fingerprint = ? WHERE id = 1",
+                      (new_path, fingerprint))
+        self._media = replace(self._media, path=new_path, fingerprint=fingerprint)
+
+    # -- annotations -----------------------------------------------------------------
+    def instances(self, frame: int) -> list[Instance]:
+        with self._read() as c:
+            rows = c.execute(f"{db.SELECT_INSTANCE} WHERE frame = ? ORDER BY ord",
+                             (int(frame),)).fetchall()
+        return [db.decode_instance(r) for r in rows]
+
+    def instance(self, frame: int, uid: str) -> Instance | None:
+        with self._read() as c:
+            row = c.execute(f"{db.SELECT_INSTANCE} WHERE frame = ? AND uid = ?",
+                            (int(frame), uid)).fetchone()
+        return None if row is None else db.decode_instance(row)
+
+    def review_state(self, frame: int) -> ReviewState:
+        with self._read() as c:
+            row = c.execute("SELECT review FROM frames WHERE frame = ?", (int(frame),)).fetchone()
+        return db.REVIEW_OF_CODE[row[0]] if row else ReviewState.UNREVIEWED
+
+    def frame(self, frame: int) -> FrameAnnotations:
+        with self._mutex:
+            return FrameAnnotations(int(frame), self.instances(frame), self.review_state(frame))
+
+    def put_instance(self, frame: int, inst: Instance) -> None:
+        """Insert, or replace the instance with the same uid (keeping its place in order)."""
+        frame = int(frame)
+        self._check_instance(frame, inst)
+        with self._write() as c:
+            row = c.execute("SELECT frame, ord FROM instances WHERE uid = ?", (inst.uid,)).fetchone()
+            if row is not None and row[0] == frame:
+                ord_ = row[1]
+            elif self._removed.get(inst.uid, (None,))[0] == frame:
+                ord_ = self._removed[inst.uid][1]  # undo of a delete: back to its old place
+            else:
+                ord_ = c.execute("SELECT COALESCE(MAX(ord) + 1, 0) FROM instances WHERE frame = ?",
+                                 (frame,)).fetchone()[0]
+            c.execute("DELETE FROM instances WHERE uid = ?", (inst.uid,))
+            c.execute(db.INSERT_INSTANCE, db.encode_instance(inst, frame, ord_))
+            self._removed.pop(inst.uid, None)
+            self._touched.update([frame] if row is None else [frame, row[0]])
+
+    def remove_instance(self, frame: int, uid: str) -> bool:
+        """Delete an instance; False if the frame has no instance ``uid``."""
+        with self._write() as c:
+            row = c.execute("SELECT ord FROM instances WHERE uid = ? AND frame = ?",
+                            (uid, int(frame))).fetchone()
+            if row is None:
+                return False
+            c.execute("DELETE FROM instances WHERE uid = ?", (uid,))
+            self._removed[uid] = (int(frame), row[0])
+            self._touched.add(int(frame))
+        return True
+
+    def set_review_state(self, frame: int, state: ReviewState) -> None:
+        state = ReviewState(state)
+        with self._write() as c:
+            if state == ReviewState.UNREVIEWED:
+                c.execute("DELETE FROM frames WHERE frame = ?", (int(frame),))
+            else:
+                c.execute("INSERT OR REPLACE INTO frames VALUES (?, ?)",
+                          (int(frame), db.REVIEW_CODE[state]))
+            self._touched.add(int(frame))
+
+    def store_predictions(self, preds: Mapping[int, Sequence[Instance]], *,
+                          model_ids: dict | None = None) -> list[int]:
+        """Store model output for many frames in one transaction; returns the frames written.
+
+        Approved frames are skipped. In every other frame the PREDICTED (untouched) instances
+        are replaced by ``preds[frame]``; CORRECTED and MANUAL instances stay, before them.
+        """
+        items = sorted((int(f), list(v)) for f, v in preds.items())
+        for frame, insts in items:
+            for inst in insts:
+                self._check_instance(frame, inst)
+        if not items:
+            return []
+        with self._write() as c:
+            approved = {r[0] for r in c.execute(
+                "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
+                (db.REVIEW_CODE[ReviewState.APPROVED], items[0][0], items[-1][0]))}
+            todo = [(f, v) for f, v in items if f not in approved]
+            self._touched.update(f for f, _ in todo)
+            run_id = self._prediction_run(c, model_ids)
+            c.executemany("DELETE FROM instances WHERE frame = ? AND source = ?",
+                          [(f, Source.PREDICTED.value) for f, _ in todo])
+            if len(todo) > 1000:
+                next_ord = dict(c.execute("SELECT frame, MAX(ord) + 1 FROM instances GROUP BY frame"))
+            else:
+                next_ord = {f: c.execute("SELECT MAX(ord) + 1 FROM instances WHERE frame = ?",
+                                         (f,)).fetchone()[0] for f, _ in todo}
+            flat = [(f, j, inst) for f, insts in todo for j, inst in enumerate(insts)]
+            means = db.mean_scores([inst for _, _, inst in flat])
+            rows = [db.encode_instance(inst, f, (next_ord.get(f) or 0) + j, run_id, mean)
+                    for (f, j, inst), mean in zip(flat, means, strict=True)]
+            try:
+                c.executemany(db.INSERT_INSTANCE, rows)
+            except sqlite3.IntegrityError as exc:
+                raise ProjectError(f"{self.path}: predictions reuse an existing "
+                                   f"instance uid ({exc})") from None
+        return [f for f, _ in todo]
+
+    def _prediction_run(self, c: sqlite3.Connection, model_ids: dict | None) -> int:
+        """Id of the prediction_runs row for ``model_ids``; one row per distinct value per
+        session (the GUI stores a long run in many small batches)."""
+        key = json.dumps(model_ids, sort_keys=True) if model_ids else None
+        if self._last_run is not None and self._last_run[0] == key:
+            return self._last_run[1]
+        run_id = c.execute("INSERT INTO prediction_runs (model_ids, created_at) VALUES (?, ?)",
+                           (key, files.now_text())).lastrowid
+        self._last_run = (key, run_id)
+        return run_id
+
+    # -- overviews -------------------------------------------------------------------
+    def frame_summary(self) -> FrameSummary:
+        """Per-frame review code, instance count and mean score (copies; cheap to call)."""
+        with self._mutex:
+            if self._summary is None:
+                self._summary = self._compute_summary()
+            s = self._summary
+            return FrameSummary(s.review.copy(), s.num_instances.copy(), s.mean_score.copy())
+
+    def _compute_summary(self) -> FrameSummary:
+        with self._read() as c:
+            counts = np.array(c.execute(
+                "SELECT frame, COUNT(*), AVG(mean_score) FROM instances GROUP BY frame"
+            ).fetchall(), dtype=np.float64).reshape(-1, 3)
+            reviews = np.array(c.execute("SELECT frame, review FROM frames").fetchall(),
+                               dtype=np.int64).reshape(-1, 2)
+        n = max(self._media.num_frames, int(counts[:, 0].max(initial=-1)) + 1,
+                int(reviews[:, 0].max(initial=-1)) + 1)
+        review = np.zeros(n, np.int8)
+        review[reviews[:, 0]] = reviews[:, 1]
+        num = np.zeros(n, np.int32)
+        mean = np.full(n, np.nan)
+        idx = counts[:, 0].astype(np.int64)
+        num[idx] = counts[:, 1]
+        mean[idx] = counts[:, 2]  # AVG of only NULLs is NULL -> NaN
+        return FrameSummary(review, num, mean)
+
+    def annotated_frames(self) -> list[int]:
+        """Frames with instances or a review state other than unreviewed, ascending."""
+        with self._read() as c:
+            return [r[0] for r in c.execute(
+                "SELECT frame FROM instances UNION SELECT frame FROM frames ORDER BY frame")]
+
+    def iter_frames(self) -> Iterator[FrameAnnotations]:
+        """Every annotated frame in order, read in chunks (safe for long videos)."""
+        frames = self.annotated_frames()
+        for start in range(0, len(frames), _CHUNK_FRAMES):
+            chunk = frames[start:start + _CHUNK_FRAMES]
+            lo, hi = chunk[0], chunk[-1]
+            with self._read() as c:
+                rows = c.execute(f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? "
+                                 "ORDER BY frame, ord", (lo, hi)).fetchall()
+                reviews = dict(c.execute("SELECT frame, review FROM frames "
+                                         "WHERE frame BETWEEN ? AND ?", (lo, hi)).fetchall())
+            by_frame: dict[int, list[Instance]] = {}
+            for row in rows:
+                by_frame.setdefault(row[-1], []).append(db.decode_instance(row))
+            for f in chunk:
+                code = reviews.get(f, 0)
+                yield FrameAnnotations(f, by_frame.get(f, []), db.REVIEW_OF_CODE[code])
+
+    def review_counts(self) -> dict[ReviewState, int]:
+        with self._read() as c:
+            counted = dict(c.execute("SELECT review, COUNT(*) FROM frames GROUP BY review"))
+        out = {state: counted.get(code, 0) for state, code in db.REVIEW_CODE.items()}
+        reviewed = out[ReviewState.IN_PROGRESS] + out[ReviewState.APPROVED]
+        out[ReviewState.UNREVIEWED] = max(self._media.num_frames - reviewed, 0)
+        return out
+
+    # -- models and settings ---------------------------------------------------------
+    def record_model(self, role: str, path: str, sha256: str, info: dict | None = None) -> int:
+        """Remember a model file used on this project (e.g. role "detector" / "pose")."""
+        with self._write() as c:
+            return c.execute("INSERT INTO models (role, path, sha256, info, recorded_at) "
+                             "VALUES (?, ?, ?, ?, ?)", (role, str(path), sha256,
+                                                        json.dumps(info or {}), files.now_text())).lastrowid
+
+    def models(self) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute("SELECT id, role, path, sha256, info, recorded_at FROM models "
+                             "ORDER BY id").fetchall()
+        return [{"id": i, "role": r, "path": p, "sha256": s, "info": json.loads(info or "{}"),
+                 "recorded_at": t} for i, r, p, s, info, t in rows]
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._read() as c:
+            row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value (committed at once)."""
+        text = json.dumps(value)
+        with self._write() as c:
+            c.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, text))
+
+    # -- copies ----------------------------------------------------------------------
+    def save_as(self, path: str | os.PathLike, *, overwrite: bool = False) -> Project:
+        """Copy the project (SQLite online backup) to ``path`` and open the copy.
+
+        This project stays open; the caller usually closes it and continues on the copy.
+        """
+        target = Path(path).absolute()
+        if target == self.path:
+            raise ProjectError(f"{target}: save_as target is the project itself")
+        if target.exists() and not overwrite:
+            raise ProjectError(f"{target}: already exists (pass overwrite=True to replace it)")
+        lock = files.acquire_lock(target)
+        try:
+            with self._read() as c:
+                conn = files.backup_database(c, target)
+        except BaseException:
+            lock.release()
+            raise
+        return Project(target, conn, lock)
+
+
+__all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "lock_path_for"]
