@@ -1,0 +1,483 @@
+"""The ``medpose-gui`` command: the app, and headless sub-commands for batch work.
+
+    medpose-gui [PATH]                  open the app (PATH: video, image folder or .medpose)
+    medpose-gui infer INPUT --detector W --pose W [...]
+    medpose-gui export P.medpose --coco OUT.json [...]
+    medpose-gui extract-frames VIDEO OUTDIR
+    medpose-gui render P.medpose OUT.mp4
+    medpose-gui import-coco COCO.json --media VIDEO [--out P.medpose]
+    medpose-gui import-bbox bbox_detections.json --media VIDEO [--out P.medpose]
+
+This module only reads arguments and calls the packages; imports are deferred to the command
+that needs them so ``--help`` is instant and does not import torch or Qt. Bad input (a missing
+file, a checkpoint of the wrong model, a locked project...) raises one of the packages' own
+exception classes; they are reported as ``error: <message>`` with exit status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+PROJECT_SUFFIX = ".medpose"
+COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox")
+
+
+class CliError(Exception):
+    """Arguments that parse but make no sense together (reported as ``error:``, exit 2)."""
+
+
+# -- argument parsing ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser (sub-commands); the app form ``medpose-gui [PATH]`` is handled in main."""
+    parser = argparse.ArgumentParser(
+        prog="medpose-gui",
+        usage="medpose-gui [PATH]\n       medpose-gui COMMAND [options]",
+        description="Review and correct casualty pose predictions; export COCO keypoints. "
+                    "Without a command, opens the app (PATH: a video, an image folder or a "
+                    ".medpose project).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("infer", help="run detector + pose estimator on a video or image folder",
+                       description="Detect people and estimate their poses on every frame (or "
+                                   "--frames) and store them in a project; optionally also write "
+                                   "COCO results, the reference's bbox_detections.json and "
+                                   "annotated frame images.")
+    p.add_argument("input", metavar="INPUT", help="video file or folder of images")
+    p.add_argument("--detector", required=True, metavar="W", help="detectron2 model_final.pth")
+    p.add_argument("--detector-config", metavar="Y", help="detectron2 YAML config (test settings)")
+    p.add_argument("--pose", required=True, metavar="W", help="mmpose ViTPose checkpoint (.pth)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
+    p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
+                   help="fp16 = half precision autocast, CUDA only (default fp32)")
+    p.add_argument("--out", metavar="P.medpose",
+                   help="project to write (default: beside INPUT, INPUT.medpose); an existing "
+                        "project of the same media is updated, approved frames are kept")
+    p.add_argument("--coco-predictions", metavar="F.json", help="also write COCO keypoint results")
+    p.add_argument("--bbox-json", metavar="F.json",
+                   help="also write the reference's bbox_detections.json")
+    p.add_argument("--vis-dir", metavar="DIR", help="also write annotated frame images here")
+    p.add_argument("--score-threshold", type=float, default=0.8,
+                   help="keep boxes scoring at least this (reference demo: 0.8)")
+    p.add_argument("--categories", default="patient",
+                   help="comma-separated detector classes to keep, by name or 0-based id, or "
+                        "'all' (reference demo: patient)")
+    p.add_argument("--batch-size", type=_positive_int, default=4, metavar="N",
+                   help="frames per batch (default 4; halved automatically on out-of-memory)")
+    p.add_argument("--frames", metavar="A:B", help="frame range, Python slice style (e.g. 0:100)")
+    p.add_argument("--trust-checkpoint", action="store_true",
+                   help="load checkpoints that need full unpickling (runs code from the file: "
+                        "only for files from a source you trust)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("export", help="export a project as COCO keypoints for retraining")
+    p.add_argument("project", metavar="P.medpose")
+    p.add_argument("--coco", required=True, metavar="OUT.json", help="COCO keypoints file to write")
+    p.add_argument("--reviewed-only", action="store_true", help="approved frames only")
+    p.add_argument("--images-dir", metavar="DIR", help="also write the frames' images here")
+    p.add_argument("--category", metavar="NAME",
+                   help="one category only (a pose-training file holds one keypoint count)")
+    p.add_argument("--min-score", type=float, metavar="S",
+                   help="on frames not approved, write untouched points scoring below S absent")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("extract-frames", help="write every frame of a video as an image")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("outdir", metavar="OUTDIR")
+    p.add_argument("--format", dest="fmt", choices=("jpg", "png"), default="jpg")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("render", help="write an H.264 video of the frames with annotations")
+    p.add_argument("project", metavar="P.medpose")
+    p.add_argument("output", metavar="OUT.mp4")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("import-coco", help="add a COCO keypoints file to a (new) project")
+    p.add_argument("coco", metavar="COCO.json")
+    p.add_argument("--media", metavar="VIDEO",
+                   help="the video or folder the file annotates (needed for a new project)")
+    p.add_argument("--out", metavar="P.medpose",
+                   help="project to create or extend (default: beside the media)")
+    p.add_argument("--replace", action="store_true",
+                   help="remove existing instances on the frames the file covers")
+
+    p = sub.add_parser("import-bbox", help="add the reference's bbox_detections.json boxes "
+                                           "(as predicted patients, points absent) to a project")
+    p.add_argument("bbox_json", metavar="bbox_detections.json")
+    p.add_argument("--media", required=True, metavar="VIDEO",
+                   help="the video or image folder the file's images come from")
+    p.add_argument("--out", metavar="P.medpose",
+                   help="project to create or extend (default: beside the media)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _version() -> str:
+    from medpose_gui import __version__
+    return __version__
+
+
+# -- helpers shared by commands -----------------------------------------------------------------
+
+def default_project_path(media: str | Path) -> Path:
+    """``clip.mp4`` -> ``clip.medpose``; folder ``frames/`` -> ``frames.medpose`` beside it."""
+    media = Path(media)
+    if media.is_dir():
+        return media.parent / (media.resolve().name + PROJECT_SUFFIX)
+    return media.with_suffix(PROJECT_SUFFIX)
+
+
+def parse_frame_range(text: str | None, num_frames: int) -> range:
+    """``"A:B"`` / ``"A:B:S"`` / ``"A"`` (one frame) -> a range within ``[0, num_frames)``."""
+    if text is None:
+        return range(num_frames)
+    parts = text.split(":")
+    try:
+        if len(parts) == 1:
+            start = int(parts[0])
+            chosen = range(start, start + 1)
+        elif len(parts) in (2, 3):
+            values = [int(p) if p.strip() else None for p in parts]
+            chosen = range(num_frames)[slice(*values)]
+        else:
+            raise ValueError
+    except ValueError:
+        raise CliError(f"--frames {text!r}: expected A:B (e.g. 0:100)") from None
+    if len(parts) == 1 and not 0 <= chosen.start < num_frames:
+        raise CliError(f"--frames {text}: the media has frames 0..{num_frames - 1}")
+    if len(chosen) == 0:
+        raise CliError(f"--frames {text!r} selects no frame of the {num_frames} frames")
+    return chosen
+
+
+def _progress_bar(total: int, unit: str, quiet: bool, desc: str = "") -> tuple[Any, Callable]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, desc=desc or None, disable=quiet, file=sys.stderr,
+               dynamic_ncols=True)
+
+    def update(done: int, new_total: int) -> None:
+        if bar.total != new_total:  # some tasks learn their total only when they start
+            bar.total = new_total
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def _media_info(path: str | Path, source: Any) -> Any:
+    from medpose_gui.core.project import MediaInfo
+    from medpose_gui.media import fingerprint
+
+    width, height = source.size
+    return MediaInfo(path=str(Path(path).resolve()), fingerprint=fingerprint(path),
+                     num_frames=len(source), fps=float(source.fps), width=int(width),
+                     height=int(height))
+
+
+def open_or_create_project(project_path: Path, media_path: str | Path, source: Any) -> Any:
+    """Open ``project_path`` if it exists (it must be of the same media), else create it."""
+    from medpose_gui.core.project import Project
+    from medpose_gui.media import fingerprint
+
+    if project_path.exists():
+        project = Project.open(project_path)
+        if project.media.fingerprint != fingerprint(media_path):
+            project.close()
+            raise CliError(f"{project_path}: this project is of {project.media.path}, not of "
+                           f"{media_path} (different content); choose another --out")
+        return project
+    return Project.create(project_path, _media_info(media_path, source))
+
+
+def frame_file_names(source: Any, indices: Sequence[int]) -> list[str]:
+    """The image file name of each frame: the folder's own files, else ``<stem>.jpg``."""
+    files = getattr(source, "files", None)
+    if files is not None:
+        return [Path(files[i]).name for i in indices]
+    return [f"{source.frame_name(i)}.jpg" for i in indices]
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def resolve_categories(text: str, class_names: Sequence[str]) -> tuple[int, ...] | None:
+    """``"patient,user"`` / ``"0"`` / ``"all"`` -> detector class ids (None = all)."""
+    if text.strip().lower() == "all":
+        return None
+    ids = []
+    for item in (t.strip() for t in text.split(",") if t.strip()):
+        if item.isdigit() and int(item) < len(class_names):
+            ids.append(int(item))
+        elif item in class_names:
+            ids.append(list(class_names).index(item))
+        else:
+            raise CliError(f"--categories: {item!r} is not a detector class "
+                           f"({', '.join(f'{i}={n}' for i, n in enumerate(class_names))})")
+    if not ids:
+        raise CliError("--categories: no class given")
+    return tuple(ids)
+
+
+def _check_pose_fits(project: Any, pose: Any, names: Sequence[str]) -> None:
+    """Each kept category's schema must have as many points as the pose model predicts."""
+    for name in names:
+        schema = project.schema_for(name)
+        if schema.num_keypoints != pose.num_keypoints:
+            raise CliError(f"the pose model predicts {pose.num_keypoints} keypoints but category "
+                           f"{name!r} of {project.path} has {schema.num_keypoints} "
+                           f"({schema.name}); choose --categories or another --pose")
+
+
+def cmd_infer(args: argparse.Namespace) -> int:
+    from medpose_gui.media import open_media
+
+    with open_media(args.input) as source:  # bad media fails before torch is even imported
+        frames = parse_frame_range(args.frames, len(source))
+        from medpose_gui.inference import (
+            choose_device,
+            configure_exact_math,
+            load_detector,
+            load_pose_estimator,
+            run_pipeline,
+        )
+        from medpose_gui.inference.checkpoint_io import file_sha256
+
+        device = choose_device(args.device)
+        configure_exact_math()
+        detector = load_detector(args.detector, args.detector_config, device=str(device),
+                                 trust=args.trust_checkpoint)
+        pose = load_pose_estimator(args.pose, device=str(device), trust=args.trust_checkpoint)
+        categories = resolve_categories(args.categories, detector.class_names)
+        kept_names = [detector.class_names[c] for c in
+                      (categories if categories is not None else range(len(detector.class_names)))]
+        out = Path(args.out) if args.out else default_project_path(args.input)
+        _make_parent_folders(out, args.coco_predictions, args.bbox_json)
+        with open_or_create_project(out, args.input, source) as project:
+            _check_pose_fits(project, pose, kept_names)
+            project.record_model("detector", str(Path(args.detector).resolve()),
+                                 file_sha256(args.detector),
+                                 {"config": args.detector_config})
+            project.record_model("pose", str(Path(args.pose).resolve()), file_sha256(args.pose))
+            project.set_setting("inference", {
+                "score_threshold": args.score_threshold, "categories": kept_names,
+                "batch_size": args.batch_size, "precision": args.precision,
+                "device": str(device)})
+            pending: dict[int, list] = {}
+            bar, update = _progress_bar(len(frames), "frame", args.quiet, "infer")
+
+            def progress(done: int, total: int) -> None:
+                if pending:  # store each finished batch at once: a crash loses nothing stored
+                    project.store_predictions(dict(pending))
+                    pending.clear()
+                update(done, total)
+
+            try:
+                result = run_pipeline(
+                    source, frames, detector, pose, categories=categories,
+                    score_threshold=args.score_threshold, batch_size=args.batch_size,
+                    precision=args.precision, progress=progress,
+                    on_frame=pending.__setitem__, log=bar.write)
+            finally:
+                bar.close()
+            if args.coco_predictions:
+                from medpose_gui.formats import export_coco_results
+                export_coco_results(project, args.coco_predictions)
+            if args.bbox_json:
+                _write_bbox_json(args.bbox_json, source, result, detector.class_names)
+            if args.vis_dir:
+                _write_vis_frames(Path(args.vis_dir), source, project, result)
+    boxes = sum(len(v) for v in result.values())
+    print(f"{len(result)} frames, {boxes} instances -> {out}")
+    return EXIT_OK
+
+
+def _make_parent_folders(*paths: str | Path | None) -> None:
+    """Create the folders of the output files up front: fail before a long run, not after."""
+    for path in paths:
+        if path is not None:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CliError(f"{path}: cannot create its folder: {exc.strerror}") from exc
+
+
+def _write_bbox_json(path: str, source: Any, result: Any, class_names: Sequence[str]) -> None:
+    """The reference demo's bbox_detections.json for the processed frames (formats writes it)."""
+    import numpy as np
+
+    from medpose_gui.formats import write_bbox_detections
+
+    indices = sorted(result)
+    entries = []
+    for name, index in zip(frame_file_names(source, indices), indices, strict=True):
+        instances = result[index]
+        entries.append((name, np.array([inst.box for inst in instances]).reshape(-1, 4),
+                        np.array([inst.box_score for inst in instances], dtype=np.float32),
+                        np.array([list(class_names).index(inst.category) for inst in instances],
+                                 dtype=np.int64)))
+    write_bbox_detections(path, entries)
+
+
+def _write_vis_frames(folder: Path, source: Any, project: Any, result: Any) -> None:
+    import cv2
+
+    from medpose_gui.media.errors import MediaError
+    from medpose_gui.media.render import draw_annotations
+
+    folder.mkdir(parents=True, exist_ok=True)
+    schemas = {c.name: c.schema for c in project.categories}
+    indices = sorted(result)
+    for index, name in zip(indices, frame_file_names(source, indices), strict=True):
+        image = draw_annotations(source[index], result[index], schemas)
+        target = folder / name
+        if not cv2.imwrite(str(target), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+            raise MediaError(f"{target}: cannot write image")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from medpose_gui.core.project import Project
+    from medpose_gui.formats import export_coco_keypoints
+    from medpose_gui.media import open_media
+
+    with Project.open(args.project) as project:
+        source = None
+        if args.images_dir:
+            source = open_media(project.media.path)
+        bar, update = _progress_bar(0, "frame", args.quiet, "export")
+        try:
+            stats = export_coco_keypoints(
+                project, args.coco, reviewed_only=args.reviewed_only, min_score=args.min_score,
+                category=args.category, images_dir=args.images_dir,
+                frame_reader=None if source is None else source.__getitem__, progress=update)
+        finally:
+            bar.close()
+            if source is not None:
+                source.close()
+    print(f"wrote {stats.path}: {stats.num_images} images, {stats.num_annotations} annotations"
+          + (f", {stats.num_images_written} frame images in {args.images_dir}"
+             if args.images_dir else ""))
+    return EXIT_OK
+
+
+def cmd_extract_frames(args: argparse.Namespace) -> int:
+    from medpose_gui.media import extract_frames
+
+    bar, update = _progress_bar(0, "frame", args.quiet, "extract")
+    try:
+        written = extract_frames(args.video, args.outdir, fmt=args.fmt, progress=update)
+    finally:
+        bar.close()
+    print(f"wrote {len(written)} frames to {args.outdir}")
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from medpose_gui.core.project import Project
+    from medpose_gui.media import open_media
+    from medpose_gui.media.render import render_video
+
+    with Project.open(args.project) as project, open_media(project.media.path) as source:
+        bar, update = _progress_bar(len(source), "frame", args.quiet, "render")
+        try:
+            render_video(project, source, args.output, progress=update)
+        finally:
+            bar.close()
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_import_coco(args: argparse.Namespace) -> int:
+    from medpose_gui.core.project import Project
+    from medpose_gui.formats import import_coco_keypoints
+    from medpose_gui.media import open_media
+
+    if args.out is None and args.media is None:
+        raise CliError("import-coco: give --media (for a new project) or --out (an existing one)")
+    out = Path(args.out) if args.out else default_project_path(args.media)
+    if args.media is None:
+        project = Project.open(out)
+    else:
+        with open_media(args.media) as source:
+            project = open_or_create_project(out, args.media, source)
+    with project:
+        stats = import_coco_keypoints(args.coco, project, replace=args.replace)
+    print(f"imported {stats.num_annotations} annotations on {stats.num_images} images "
+          f"into {out}")
+    return EXIT_OK
+
+
+def cmd_import_bbox(args: argparse.Namespace) -> int:
+    from medpose_gui.formats import import_bbox_detections
+    from medpose_gui.media import open_media
+
+    out = Path(args.out) if args.out else default_project_path(args.media)
+    with open_media(args.media) as source, \
+            open_or_create_project(out, args.media, source) as project:
+        names = frame_file_names(source, range(len(source)))
+        offered = import_bbox_detections(args.bbox_json, project, frame_names=names)
+    print(f"imported {sum(len(v) for v in offered.values())} boxes on {len(offered)} frames "
+          f"into {out}")
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "infer": cmd_infer,
+    "export": cmd_export,
+    "extract-frames": cmd_extract_frames,
+    "render": cmd_render,
+    "import-coco": cmd_import_coco,
+    "import-bbox": cmd_import_bbox,
+}
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+def _is_user_error(exc: BaseException) -> bool:
+    """Our packages' own exception classes describe bad input; anything else is a bug."""
+    if isinstance(exc, CliError):
+        return True
+    return any(cls.__module__.startswith("medpose_gui.") for cls in type(exc).__mro__)
+
+
+def _run_app(argv: Sequence[str]) -> int:
+    app_parser = argparse.ArgumentParser(prog="medpose-gui", usage="medpose-gui [PATH]")
+    app_parser.add_argument("path", nargs="?", metavar="PATH")
+    args = app_parser.parse_args(argv)
+    if args.path is not None and not Path(args.path).exists():
+        raise CliError(f"{args.path}: no such file or folder")
+    from medpose_gui.app import run_app
+
+    return int(run_app(args.path) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+            return _run_app(argv)
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_OK
+        return _HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
