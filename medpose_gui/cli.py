@@ -7,6 +7,8 @@
     medpose-gui render P.medpose OUT.mp4
     medpose-gui import-coco COCO.json --media VIDEO [--out P.medpose]
     medpose-gui import-bbox bbox_detections.json --media VIDEO [--out P.medpose]
+    medpose-gui models [list | add FILE | download NAME | remove NAME | path NAME]
+    medpose-gui evaluate P.medpose [--json OUT] [--category NAME]
 
 This module only reads arguments and calls the packages; imports are deferred to the command
 that needs them so ``--help`` is instant and does not import torch or Qt. Bad input (a missing
@@ -24,7 +26,8 @@ from typing import Any
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 PROJECT_SUFFIX = ".medpose"
-COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox")
+COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox",
+            "models", "evaluate")
 
 
 class CliError(Exception):
@@ -114,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the video or image folder the file's images come from")
     p.add_argument("--out", metavar="P.medpose",
                    help="project to create or extend (default: beside the media)")
+
+    from medpose_gui.evaluation.cli import add_cli_parser as add_evaluate_command
+    from medpose_gui.model_registry.cli import add_cli_parser as add_models_command
+
+    add_models_command(sub)
+    add_evaluate_command(sub)
     return parser
 
 
@@ -472,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_OK
-        return _HANDLERS[args.command](args)
+        return (getattr(args, "func", None) or _HANDLERS[args.command])(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
