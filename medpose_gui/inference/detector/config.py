@@ -10,6 +10,7 @@ are NOT taken from here: they are inferred from the checkpoint's tensor shapes
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -177,11 +178,9 @@ def _lookup(tree: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:
             return False, None
         node = node[key]
     # yacs configs may hold Python literals as strings, e.g. "(640, 672)"; read them as data.
-    if isinstance(node, str) and node[:1] in "([{":
-        try:
+    if isinstance(node, str) and node.startswith(("(", "[", "{")):
+        with contextlib.suppress(ValueError, SyntaxError):
             node = ast.literal_eval(node)
-        except (ValueError, SyntaxError):
-            pass
     return True, node
 
 
@@ -204,18 +203,26 @@ def config_from_dict(tree: Mapping[str, Any], source: str = "<config>",
     except (TypeError, ValueError) as exc:
         raise DetectorConfigError(f"{source}: bad value in config: {exc}") from exc
     _check(config, source)
-    config = config.replace(**overrides)
-    _check(config, "overrides")
-    return config
+    return _apply_overrides(config, overrides)
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> DetectorConfig:
     """Settings from a detectron2 YAML (``None``: the reference defaults), then overrides."""
     if path is None:
-        config = DetectorConfig().replace(**overrides)
-        _check(config, "overrides")
-        return config
+        return _apply_overrides(DetectorConfig(), overrides)
     return config_from_dict(read_detectron2_yaml(path), str(path), **overrides)
+
+
+def _apply_overrides(config: DetectorConfig, overrides: Mapping[str, Any]) -> DetectorConfig:
+    """Keyword overrides over a config; unknown names raise TypeError, bad values ours."""
+    try:
+        config = config.replace(**overrides)
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, TypeError) and "unknown detector setting" in str(exc):
+            raise
+        raise DetectorConfigError(f"overrides: bad value: {exc}") from exc
+    _check(config, "overrides")
+    return config
 
 
 def _normalise_required(value: Any) -> Any:

@@ -1,0 +1,96 @@
+"""detectron2 YAML configs are read as data, with their _BASE_ chain, into detector settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from medpose_gui.inference.detector import (
+    DetectorConfig,
+    DetectorConfigError,
+    load_config,
+    read_detectron2_yaml,
+)
+from tests.fixture_paths import DETECTRON2
+
+SEED = DETECTRON2 / "seed_configs" / "medic_pose" / "medic_pose.yaml"
+
+
+def test_seed_config_follows_relative_base_and_child_wins():
+    tree = read_detectron2_yaml(SEED)
+    assert "_BASE_" not in tree
+    assert tree["MODEL"]["RESNETS"]["DEPTH"] == 101  # from the child
+    assert tree["MODEL"]["RESNETS"]["OUT_FEATURES"] == ["res2", "res3", "res4", "res5"]  # base
+    assert tree["SOLVER"]["BASE_LR"] == 0.01  # child overrides base's 0.08
+    assert tree["MODEL"]["RPN"]["PRE_NMS_TOPK_TEST"] == 1000  # base, beside child's MODEL keys
+
+
+def test_seed_config_gives_the_reference_test_settings():
+    config = load_config(SEED)
+    assert config.score_threshold == pytest.approx(0.0001)
+    assert config.detections_per_image == 300
+    assert config.anchor_sizes == ((32,), (64,), (128,), (256,), (512,))
+    assert config.aspect_ratios == (0.5, 1.0, 2.0)
+    assert config.num_classes == 2
+    assert config == DetectorConfig(num_classes=2)  # the defaults are the reference's
+
+
+def test_full_dump_and_standalone_config_give_the_same_settings():
+    dump = load_config(DETECTRON2 / "configs" / "medic_pose_slim.dump.yaml")
+    plain = load_config(DETECTRON2 / "configs" / "medic_pose_slim.yaml")
+    assert dump == plain
+    assert (dump.min_size, dump.max_size, dump.nms_threshold) == (800, 1333, 0.5)
+    assert dump.rpn_nms_threshold == 0.7 and dump.roi_box_weights == (10.0, 10.0, 5.0, 5.0)
+    assert dump.pixel_mean == (103.53, 116.28, 123.675) and dump.input_format == "BGR"
+
+
+def test_min600_variant_and_keyword_overrides():
+    assert load_config(DETECTRON2 / "configs" / "medic_pose_slim_min600.yaml").min_size == 600
+    assert load_config(SEED, min_size=600, score_threshold=0.8).score_threshold == 0.8
+    with pytest.raises(TypeError, match="min_size_typo"):
+        load_config(SEED, min_size_typo=3)
+    with pytest.raises(DetectorConfigError, match="min_size"):
+        load_config(None, min_size=600.5)
+
+
+def test_python_object_tags_are_not_executed(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("MODEL: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(DetectorConfigError, match="not a readable YAML config") as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_base_names_both_files(tmp_path):
+    path = tmp_path / "child.yaml"
+    path.write_text('_BASE_: "../nowhere/Base.yaml"\nINPUT: {MIN_SIZE_TEST: 640}\n')
+    with pytest.raises(DetectorConfigError, match="not found") as info:
+        load_config(path)
+    assert "Base.yaml" in str(info.value) and "child.yaml" in str(info.value)
+
+
+def test_base_cycle_is_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text('_BASE_: "b.yaml"\n')
+    (tmp_path / "b.yaml").write_text('_BASE_: "a.yaml"\n')
+    with pytest.raises(DetectorConfigError, match="loops"):
+        load_config(tmp_path / "a.yaml")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("MODEL: {MASK_ON: true}", "MODEL.MASK_ON"),
+    ("MODEL: {RESNETS: {STRIDE_IN_1X1: false}}", "MODEL.RESNETS.STRIDE_IN_1X1"),
+    ("MODEL: {ROI_BOX_HEAD: {CLS_AGNOSTIC_BBOX_REG: true}}", "CLS_AGNOSTIC_BBOX_REG"),
+])
+def test_config_for_another_network_is_refused(tmp_path, text, key):
+    path = tmp_path / "other.yaml"
+    path.write_text(f'_BASE_: "{SEED}"\n{text}\n')
+    with pytest.raises(DetectorConfigError, match=key):
+        load_config(path)
+
+
+def test_tuple_strings_and_class_names_are_read_as_data(tmp_path):
+    path = tmp_path / "names.yaml"
+    path.write_text(f'_BASE_: "{SEED}"\nMODEL: {{PIXEL_MEAN: "(1.0, 2.0, 3.0)"}}\n'
+                    "DATASETS: {CLASS_NAMES: [casualty, medic]}\n")
+    config = load_config(path)
+    assert config.pixel_mean == (1.0, 2.0, 3.0)
+    assert config.class_names == ("casualty", "medic")
