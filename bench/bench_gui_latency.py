@@ -1,0 +1,172 @@
+"""Longest GUI-thread stall of the main window while scrubbing and while inference runs.
+
+A QTimer asks to tick every 5 ms on the GUI thread and records the gaps between ticks; a gap
+much longer than 5 ms means the GUI thread was busy (decoding, drawing, storing results) and
+the window did not respond for that long. Scenarios, on a textured 1280x720 H.264 video:
+
+- idle: nothing happens (baseline of the timer itself on this machine)
+- scrub: the timeline cursor is dragged across the video at 60 Hz (random jumps, as a hand
+  dragging fast); frames come from the cache or the loader thread, requests coalesce
+- step: Right arrow held (next frame every 33 ms)
+- scrub + inference: the same scrubbing while the fixture detector + ViTPose run on frames in
+  the worker thread and results are stored as they come
+
+    QT_QPA_PLATFORM=offscreen python bench/bench_gui_latency.py [--frames 300] [--seconds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tests.gui.window_support import make_settings  # noqa: E402
+from tests.media.video_factory import make_indexed_video  # noqa: E402
+
+TICK_MS = 5
+
+
+class StallMeter:
+    """Records the gaps between ticks of a 5 ms QTimer on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer(interval=TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self._last) * 1000)
+        self._last = now
+
+
+def run_for(seconds: float, every_ms: int | None = None, action=None) -> None:
+    """Spin the event loop for ``seconds``, calling ``action()`` every ``every_ms``."""
+    loop = QEventLoop()
+    driver = None
+    if action is not None:
+        driver = QTimer(interval=every_ms)
+        driver.timeout.connect(action)
+        driver.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    if driver is not None:
+        driver.stop()
+
+
+def measure(meter: StallMeter, window, seconds: float, every_ms=None, action=None) -> dict:
+    shown = set()
+    watch = QTimer(interval=TICK_MS)
+    watch.timeout.connect(lambda: shown.add(window.current_frame))
+    watch.start()
+    meter.start()
+    run_for(seconds, every_ms, action)
+    meter.stop()
+    watch.stop()
+    gaps = np.array(meter.gaps) if meter.gaps else np.array([0.0])
+    return {"max_ms": gaps.max(), "p99_ms": np.percentile(gaps, 99),
+            "over_50ms": int((gaps > 50).sum()), "frames_shown": len(shown)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--infer-frames", type=int, default=8)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - must live
+    from medpose_gui.app import MainWindow
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        t0 = time.perf_counter()
+        video = make_indexed_video(tmp_path / "bench.mp4", args.frames, size=(1280, 720),
+                                   textured=True, gop=60)
+        print(f"video: {args.frames} frames 1280x720 H.264 (gop 60), made in "
+              f"{time.perf_counter() - t0:.1f} s")
+        window = MainWindow(settings=make_settings(tmp_path, device=args.device, batch_size=2),
+                            show_first_run=False)
+        window.resize(1600, 1000)
+        window.show()
+        meter = StallMeter()
+        rows.append(("window start (torch import)", measure(
+            meter, window, 0.1, 20, lambda: None)))
+        meter.start()
+        while not window.inference.run_runner.worker.warmed.is_set():
+            run_for(0.2)
+        meter.stop()
+        rows[-1] = ("start: torch import in worker", {
+            "max_ms": max(meter.gaps or [0]), "p99_ms": float(np.percentile(meter.gaps or [0], 99)),
+            "over_50ms": int(sum(g > 50 for g in meter.gaps)), "frames_shown": 0})
+        assert window.open_path(str(video)), window.last_error
+        run_for(1.0)
+        rng = np.random.default_rng(0)
+        n = args.frames
+
+        def scrub() -> None:  # a fast hand: jumps of up to 1/10 of the video per 16 ms
+            step = int(rng.integers(-n // 10, n // 10 + 1))
+            window.timeline.frameRequested.emit(int(np.clip(window._wanted + step, 0, n - 1)))
+
+        def step() -> None:
+            window.actions["actionNextFrame"].trigger()
+
+        rows.append(("idle", measure(meter, window, 2.0)))
+        rows.append(("scrub (60 Hz random jumps)", measure(meter, window, args.seconds, 16, scrub)))
+        window.go_to(0)
+        run_for(0.5)
+        rows.append(("step (Right every 33 ms)", measure(meter, window, args.seconds, 33, step)))
+
+        frames = list(range(0, n, max(1, n // args.infer_frames)))[:args.infer_frames]
+        done: list = []
+        window.inference.runFinished.connect(done.append)
+        window.inference.runFailed.connect(done.append)
+        summaries = []
+        for name, action in (("inference running, GUI idle", None),
+                             ("scrub + inference running", scrub)):
+            done.clear()
+            window.go_to(0)
+            run_for(0.3)
+            assert window.start_inference(frames)
+            t_inf = time.perf_counter()
+            r = measure(meter, window, args.seconds, 16 if action else None, action)
+            rows.append((name, r))
+            while not done:
+                run_for(0.2)
+            summaries.append((done[0], time.perf_counter() - t_inf))
+        window.close()
+
+    for summary, seconds in summaries:
+        print(f"inference run: {getattr(summary, 'frames_done', summary)} frames in {seconds:.1f} s "
+              f"({args.device}; models preloaded when the window opened)")
+    print(f"GUI-thread timer ticks every {TICK_MS} ms; a gap is the time between two ticks")
+    print(f"{'scenario':30s} {'max stall ms':>12s} {'p99 gap ms':>11s} {'gaps>50ms':>10s} "
+          f"{'frames shown':>13s}")
+    for name, r in rows:
+        print(f"{name:30s} {r['max_ms']:12.1f} {r['p99_ms']:11.1f} {r['over_50ms']:10d} "
+              f"{r['frames_shown']:13d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

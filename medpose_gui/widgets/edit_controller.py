@@ -1,0 +1,108 @@
+"""Turns the medic's gestures into undoable edits on the project.
+
+Everything that changes annotations goes through :meth:`EditController.push`: it wraps a
+``core.edits.Edit`` in an ``EditCommand`` on the ``QUndoStack`` (so it is undoable and
+committed at once by the project). The first edit of an unreviewed frame also marks the
+frame "in progress" (same undo step). Poses estimated in the background for a drawn or
+corrected box come back as ``set_pose`` edits, so they are undoable too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from medpose_gui.core import edits
+from medpose_gui.core.annotations import Instance, ReviewState
+from medpose_gui.core.project import Project
+from medpose_gui.widgets.undo import EditCommand
+
+
+def with_in_progress(edit: edits.Edit, state: ReviewState) -> edits.Edit:
+    """``edit`` plus "unreviewed -> in progress" when it changes an unreviewed frame."""
+    if edit.review_after is not None or state != ReviewState.UNREVIEWED or not edit.changes:
+        return edit
+    # No merge key: a merged edit keeps only the instance change, and undoing it must
+    # also take the review state back.
+    return dataclasses.replace(edit, review_before=ReviewState.UNREVIEWED,
+                               review_after=ReviewState.IN_PROGRESS, merge_key=None)
+
+
+class EditController(QObject):
+    """Owns the undo stack; ``applied(frame)`` after every do/undo/redo."""
+
+    applied = Signal(int)
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.stack = QUndoStack(self)
+        self.stack.setObjectName("undoStack")
+        self.project: Project | None = None
+
+    def set_project(self, project: Project | None) -> None:
+        self.project = project
+        self.stack.clear()  # commands hold the old project
+
+    def push(self, edit: edits.Edit) -> None:
+        if self.project is None or edit.is_noop:
+            return
+        edit = with_in_progress(edit, self.project.review_state(edit.frame))
+        self.stack.push(EditCommand(self.project, edit, self.applied.emit))
+
+    # -- gestures -------------------------------------------------------------------
+    def add_manual(self, frame: int, category: str, box: tuple[float, float, float, float]) -> Instance | None:
+        """A drawn box becomes a manual instance with all points absent (pose comes later)."""
+        if self.project is None:
+            return None
+        x1, y1, x2, y2 = box
+        norm = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+        k = self.project.schema_for(category).num_keypoints
+        inst = Instance.manual(category, norm, k)
+        self.push(edits.add_instance(frame, inst))
+        return inst
+
+    def apply_pose(self, frame: int, uid: str, keypoints: np.ndarray, text: str) -> bool:
+        """Apply a background pose result if the person still exists (else drop it)."""
+        inst = self.project.instance(frame, uid) if self.project is not None else None
+        if inst is None:
+            self.message.emit("pose result dropped: the person was deleted meanwhile")
+            return False
+        if keypoints.shape[0] != inst.num_keypoints:
+            self.message.emit(f"pose model gave {keypoints.shape[0]} points, "
+                              f"{inst.category} has {inst.num_keypoints}")
+            return False
+        self.push(edits.set_pose(frame, inst, keypoints, text))
+        return True
+
+    def delete(self, frame: int, uid: str) -> None:
+        inst = self.project.instance(frame, uid) if self.project is not None else None
+        if inst is not None:
+            self.push(edits.delete_instance(frame, inst))
+
+    def copy_previous(self, frame: int) -> int:
+        """Copy the persons of ``frame - 1`` into ``frame``; returns how many."""
+        if self.project is None or frame <= 0:
+            return 0
+        previous = self.project.instances(frame - 1)
+        if previous:
+            self.push(edits.copy_instances(frame, previous))
+        else:
+            self.message.emit(f"frame {frame - 1} has no persons to copy")
+        return len(previous)
+
+    def set_review(self, frame: int, state: ReviewState) -> None:
+        if self.project is None:
+            return
+        before = self.project.review_state(frame)
+        if before != state:
+            self.push(edits.set_review_state(frame, before, state))
+
+    def bind_view(self, view: QObject, current_frame: Callable[[], int]) -> None:
+        """Connect a FrameView-like widget's edit signals."""
+        view.editRequested.connect(self.push)
+        view.deleteRequested.connect(lambda uid: self.delete(current_frame(), uid))

@@ -1,0 +1,154 @@
+"""Inference > Models...: choose model files, device and thresholds (remembered in QSettings).
+
+The dialog validates the paths before it accepts (files exist; the detector config is
+optional). Loading the models happens later, in the inference worker thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medpose_gui.widgets.settings import DEVICES, ModelSettings
+
+BUILTIN_SCHEMAS = ("medic_casualty", "medic_user", "medic_casualty_22", "coco_17")
+
+
+class _PathField(QWidget):
+    """A line edit with a "Browse..." button."""
+
+    def __init__(self, name: str, file_filter: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName(name)
+        self._filter = file_filter
+        button = QPushButton("Browse…", self)
+        button.clicked.connect(self._browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(button)
+
+    def _browse(self) -> None:
+        start = str(Path(self.edit.text()).parent) if self.edit.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Choose file", start, self._filter)
+        if path:
+            self.edit.setText(path)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self.edit.setText(text)
+
+
+class ModelsDialog(QDialog):
+    """Edit a :class:`ModelSettings`; ``models()`` returns the edited value after accept."""
+
+    def __init__(self, models: ModelSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelsDialog")
+        self.setWindowTitle("Models")
+        weights_filter = "PyTorch checkpoints (*.pth *.pt *.pkl);;All files (*)"
+        self.detector_weights = _PathField("detectorWeights", weights_filter, self)
+        self.detector_config = _PathField("detectorConfig", "detectron2 config (*.yaml *.yml)", self)
+        self.pose_weights = _PathField("poseWeights", weights_filter, self)
+        self.user_pose_weights = _PathField("userPoseWeights", weights_filter, self)
+        self.schema = QComboBox(self)
+        self.schema.setEditable(True)
+        self.schema.addItems(BUILTIN_SCHEMAS)
+        self.device = QComboBox(self)
+        self.device.addItems(DEVICES)
+        self.threshold = QDoubleSpinBox(self)
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setDecimals(3)
+        self.threshold.setSingleStep(0.05)
+        self.keypoint_threshold = QDoubleSpinBox(self)
+        self.keypoint_threshold.setRange(0.0, 1.0)
+        self.keypoint_threshold.setSingleStep(0.05)
+        self.keypoint_threshold.setToolTip("Points scored below this start as absent (still editable)")
+        self.batch = QSpinBox(self)
+        self.batch.setRange(1, 256)
+        self.cat_patient = QCheckBox("patient", self)
+        self.cat_user = QCheckBox("user (needs the user pose model)", self)
+        cats = QHBoxLayout()
+        cats.addWidget(self.cat_patient)
+        cats.addWidget(self.cat_user)
+        self.problems_label = QLabel("", self)
+        self.problems_label.setObjectName("modelsProblems")
+        self.problems_label.setStyleSheet("color: #d04040")
+        self.problems_label.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Detector weights", self.detector_weights)
+        form.addRow("Detector config (optional)", self.detector_config)
+        form.addRow("Pose weights (patient)", self.pose_weights)
+        form.addRow("Pose weights (user, optional)", self.user_pose_weights)
+        form.addRow("Keypoint schema", self.schema)
+        form.addRow("Device", self.device)
+        form.addRow("Detection threshold", self.threshold)
+        form.addRow("Keypoint threshold", self.keypoint_threshold)
+        form.addRow("Categories", cats)
+        form.addRow("Batch size", self.batch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(buttons)
+        self.resize(640, 0)
+        self.set_models(models)
+
+    def set_models(self, m: ModelSettings) -> None:
+        self.detector_weights.setText(m.detector_weights)
+        self.detector_config.setText(m.detector_config)
+        self.pose_weights.setText(m.pose_weights)
+        self.user_pose_weights.setText(m.user_pose_weights)
+        self.schema.setCurrentText(m.schema)
+        self.device.setCurrentText(m.device if m.device in DEVICES else "auto")
+        self.threshold.setValue(m.detection_threshold)
+        self.keypoint_threshold.setValue(m.keypoint_threshold)
+        self.batch.setValue(m.batch_size)
+        self.cat_patient.setChecked("patient" in m.categories)
+        self.cat_user.setChecked("user" in m.categories)
+
+    def models(self) -> ModelSettings:
+        cats = [name for name, box in (("patient", self.cat_patient), ("user", self.cat_user))
+                if box.isChecked()]
+        return ModelSettings(
+            detector_weights=self.detector_weights.text(),
+            detector_config=self.detector_config.text(),
+            pose_weights=self.pose_weights.text(),
+            user_pose_weights=self.user_pose_weights.text(),
+            schema=self.schema.currentText().strip(),
+            device=self.device.currentText(),
+            detection_threshold=self.threshold.value(),
+            categories=cats,
+            batch_size=self.batch.value(),
+            keypoint_threshold=self.keypoint_threshold.value(),
+        )
+
+    def accept(self) -> None:
+        problems = self.models().problems()
+        if problems:
+            self.problems_label.setText("\n".join(problems))
+            return
+        super().accept()

@@ -1,0 +1,154 @@
+"""Opening what the user chose: a video, a frame folder or a ``.medpose`` project.
+
+Media get a project beside them (``clip.mp4`` -> ``clip.medpose``; a folder ``frames/`` ->
+``frames.medpose``); an existing one is reopened. A project whose media moved is relinked:
+first silently to a file of the same name beside the project (if its fingerprint matches),
+otherwise through ``ask_relink`` (the window shows a file dialog), with the fingerprint
+check of :meth:`Project.relink_media` (a mismatch needs the user's ``confirm``).
+No Qt here: the window passes the two questions in as callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from medpose_gui.core.project import MediaInfo, Project, ProjectError
+from medpose_gui.media import FrameSource, MediaError, fingerprint, open_media
+
+PROJECT_SUFFIX = ".medpose"
+
+AskRelink = Callable[[Project], "str | None"]  # -> new media path, or None to go on without
+Confirm = Callable[[str], bool]
+
+
+class OpenError(Exception):
+    """The path cannot be opened; the message names it and says why."""
+
+
+@dataclass
+class Session:
+    """An open project and its media (``source`` is None while the media are missing)."""
+
+    project: Project
+    source: FrameSource | None
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
+        self.project.close()
+
+
+def is_project_path(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == PROJECT_SUFFIX
+
+
+def project_path_for(media_path: str | Path) -> Path:
+    """Where the project of ``media_path`` lives by default."""
+    p = Path(media_path).absolute()
+    return p.with_name(p.stem + PROJECT_SUFFIX) if p.is_file() else p.with_name(p.name + PROJECT_SUFFIX)
+
+
+def media_info(path: str | Path, source: FrameSource) -> MediaInfo:
+    width, height = source.size
+    return MediaInfo(path=str(Path(path).absolute()), fingerprint=fingerprint(path),
+                     num_frames=len(source), fps=float(source.fps), width=int(width),
+                     height=int(height))
+
+
+def _same_media(project: Project, media: Path) -> bool:
+    try:
+        return Path(project.media.path).resolve() == media.resolve()
+    except OSError:
+        return False
+
+
+def open_path(path: str | Path, ask_relink: AskRelink, confirm: Confirm) -> Session:
+    """Open ``path`` (media or project) and return the session; raises :class:`OpenError`."""
+    path = Path(path)
+    if not path.exists():
+        raise OpenError(f"{path}: no such file or folder")
+    try:
+        if is_project_path(path):
+            return _open_project(path, ask_relink, confirm)
+        return _open_media(path, confirm)
+    except (ProjectError, MediaError) as exc:
+        raise OpenError(str(exc)) from exc
+
+
+def _open_media(path: Path, confirm: Confirm) -> Session:
+    source = open_media(path)
+    try:
+        project_file = project_path_for(path)
+        if project_file.exists():
+            project = Project.open(project_file)
+            if not _same_media(project, path):
+                if project.media_missing() or confirm(
+                        f"{project_file} belongs to {project.media.path}.\n"
+                        f"Use it for {path} anyway?"):
+                    _relink(project, str(path.absolute()), confirm)
+                else:
+                    project.close()
+                    raise OpenError(f"{project_file} belongs to other media "
+                                    f"({project.media.path}); open it directly or move it")
+        else:
+            project = Project.create(project_file, media_info(path, source))
+    except BaseException:
+        source.close()
+        raise
+    return Session(project, source)
+
+
+def _open_project(path: Path, ask_relink: AskRelink, confirm: Confirm) -> Session:
+    project = Project.open(path)
+    try:
+        if project.media_missing():
+            beside = path.absolute().parent / Path(project.media.path).name
+            if beside.exists() and fingerprint(beside) == project.media.fingerprint:
+                project.relink_media(str(beside), project.media.fingerprint)
+            else:
+                new = ask_relink(project)
+                if not new:
+                    return Session(project, None)
+                _relink(project, new, confirm)
+        return Session(project, open_media(project.media.path))
+    except BaseException:
+        project.close()
+        raise
+
+
+def _relink(project: Project, new_path: str, confirm: Confirm) -> None:
+    """Relink with the fingerprint check; a mismatch is allowed only if the user confirms."""
+    fp = fingerprint(new_path)
+    if fp == project.media.fingerprint:
+        project.relink_media(new_path, fp)
+        return
+    if not confirm(f"{new_path} does not have the same content as the project's media "
+                   f"({Path(project.media.path).name}).\nLink it anyway? Annotations may not "
+                   "match the frames."):
+        raise OpenError(f"{new_path}: not the project's media (fingerprint differs)")
+    project.relink_media(new_path, fp, force=True)
+
+
+def relink(project: Project, new_path: str, confirm: Confirm) -> Session:
+    """Relink ``project`` to ``new_path`` and open those media (the caller closes the old ones)."""
+    try:
+        _relink(project, new_path, confirm)
+        return Session(project, open_media(new_path))
+    except (ProjectError, MediaError) as exc:
+        raise OpenError(str(exc)) from exc
+
+
+def save_as(project: Project, new_path: str) -> Session:
+    """Copy ``project`` to ``new_path`` (overwriting: the user confirmed in the file dialog)
+    and open the copy with its own media source."""
+    try:
+        copy = project.save_as(new_path, overwrite=True)
+    except ProjectError as exc:
+        raise OpenError(str(exc)) from exc
+    try:
+        source = None if copy.media_missing() else open_media(copy.media.path)
+    except MediaError:
+        source = None
+    return Session(copy, source)

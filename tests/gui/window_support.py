@@ -1,0 +1,67 @@
+"""Helpers for tests that drive the real main window (real media, project, models)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import av  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from tests.fixture_paths import DETECTRON2, VITPOSE  # noqa: E402
+
+DETECTOR_WEIGHTS = DETECTRON2 / "model_final.pth"
+DETECTOR_CONFIG = DETECTRON2 / "configs" / "medic_pose_slim.yaml"
+POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+FIXTURE_FRAME = DETECTRON2 / "images" / "frame_1280x720.png"
+
+
+def fixture_rgb() -> np.ndarray:
+    """The detector fixture frame (1280x720, astronaut on texture) as RGB."""
+    bgr = cv2.imread(str(FIXTURE_FRAME))
+    assert bgr is not None, f"missing fixture {FIXTURE_FRAME}"
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def make_fixture_video(path: Path, n_frames: int, fps: int = 25) -> Path:
+    """A video whose frames are the fixture frame, shifted by a few pixels per frame.
+
+    Lossless H.264 (crf 0, 4:4:4) so the fixture detector still finds its boxes at 0.8.
+    """
+    base = fixture_rgb()
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps,
+                                      options={"crf": "0", "preset": "ultrafast"})
+        stream.width, stream.height = base.shape[1], base.shape[0]
+        stream.pix_fmt = "yuv444p"
+        for i in range(n_frames):
+            frame = np.roll(base, 4 * i, axis=1)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def make_settings(tmp_path: Path, *, device: str = "cpu", first_run_done: bool = True,
+                  **models: object) -> QSettings:
+    """Isolated ini settings with the fixture models chosen (overridable per field)."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    values = {"detector_weights": str(DETECTOR_WEIGHTS), "detector_config": str(DETECTOR_CONFIG),
+              "pose_weights": str(POSE_WEIGHTS), "device": device, "detection_threshold": 0.8,
+              "categories": ["patient"], "batch_size": 2}
+    values.update(models)
+    for key, value in values.items():
+        settings.setValue(f"models/{key}", value)
+    settings.setValue("first_run_done", first_run_done)
+    settings.sync()
+    return settings
+
+
+def wait_frame(qtbot, window, index: int, timeout: int = 10000) -> None:
+    qtbot.waitUntil(lambda: window.current_frame == index
+                    and window.frame_view.image_size is not None, timeout=timeout)
