@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from medpose_gui.core.annotations import ReviewState
+from medpose_gui.session import OpenError, Session, open_path, relink
 from medpose_gui.widgets import window_dialogs as dialogs
 from medpose_gui.widgets.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
 from medpose_gui.widgets.display_filters import DisplayFilters
@@ -24,7 +25,6 @@ from medpose_gui.widgets.frame_view import FrameView
 from medpose_gui.widgets.inference_controller import EscapeCancelsRun, InferenceController
 from medpose_gui.widgets.instance_panel import InstancePanel
 from medpose_gui.widgets.navigation import Player, next_low_confidence, next_unreviewed
-from medpose_gui.widgets.project_session import OpenError, Session, open_path, relink
 from medpose_gui.widgets.settings import AppSettings
 from medpose_gui.widgets.status_bar import ReviewStatusBar
 from medpose_gui.widgets.timeline import Timeline

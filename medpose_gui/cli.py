@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
-PROJECT_SUFFIX = ".medpose"
 COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox",
             "models", "evaluate")
 
@@ -140,14 +139,6 @@ def _version() -> str:
 
 # -- helpers shared by commands -----------------------------------------------------------------
 
-def default_project_path(media: str | Path) -> Path:
-    """``clip.mp4`` -> ``clip.medpose``; folder ``frames/`` -> ``frames.medpose`` beside it."""
-    media = Path(media)
-    if media.is_dir():
-        return media.parent / (media.resolve().name + PROJECT_SUFFIX)
-    return media.with_suffix(PROJECT_SUFFIX)
-
-
 def parse_frame_range(text: str | None, num_frames: int) -> range:
     """``"A:B"`` / ``"A:B:S"`` / ``"A"`` (one frame) -> a range within ``[0, num_frames)``."""
     if text is None:
@@ -186,190 +177,54 @@ def _progress_bar(total: int, unit: str, quiet: bool, desc: str = "") -> tuple[A
     return bar, update
 
 
-def _media_info(path: str | Path, source: Any) -> Any:
-    from medpose_gui.core.project import MediaInfo
-    from medpose_gui.media import fingerprint
+def _project_path(out: str | None, media: str | Path) -> Path:
+    from medpose_gui.session import project_path_for
 
-    width, height = source.size
-    return MediaInfo(path=str(Path(path).resolve()), fingerprint=fingerprint(path),
-                     num_frames=len(source), fps=float(source.fps), width=int(width),
-                     height=int(height))
-
-
-def open_or_create_project(project_path: Path, media_path: str | Path, source: Any) -> Any:
-    """Open ``project_path`` if it exists (it must be of the same media), else create it."""
-    from medpose_gui.core.project import Project
-    from medpose_gui.media import fingerprint
-
-    if project_path.exists():
-        project = Project.open(project_path)
-        if project.media.fingerprint != fingerprint(media_path):
-            project.close()
-            raise CliError(f"{project_path}: this project is of {project.media.path}, not of "
-                           f"{media_path} (different content); choose another --out")
-        return project
-    return Project.create(project_path, _media_info(media_path, source))
-
-
-def frame_file_names(source: Any, indices: Sequence[int]) -> list[str]:
-    """The image file name of each frame: the folder's own files, else ``<stem>.jpg``."""
-    files = getattr(source, "files", None)
-    if files is not None:
-        return [Path(files[i]).name for i in indices]
-    return [f"{source.frame_name(i)}.jpg" for i in indices]
+    return Path(out) if out else project_path_for(media)
 
 
 # -- commands -----------------------------------------------------------------------------------
 
-def resolve_categories(text: str, class_names: Sequence[str]) -> tuple[int, ...] | None:
-    """``"patient,user"`` / ``"0"`` / ``"all"`` -> detector class ids (None = all)."""
-    if text.strip().lower() == "all":
-        return None
-    ids = []
-    for item in (t.strip() for t in text.split(",") if t.strip()):
-        if item.isdigit() and int(item) < len(class_names):
-            ids.append(int(item))
-        elif item in class_names:
-            ids.append(list(class_names).index(item))
-        else:
-            raise CliError(f"--categories: {item!r} is not a detector class "
-                           f"({', '.join(f'{i}={n}' for i, n in enumerate(class_names))})")
-    if not ids:
-        raise CliError("--categories: no class given")
-    return tuple(ids)
-
-
-def _check_pose_fits(project: Any, pose: Any, names: Sequence[str]) -> None:
-    """Each kept category's schema must have as many points as the pose model predicts."""
-    for name in names:
-        schema = project.schema_for(name)
-        if schema.num_keypoints != pose.num_keypoints:
-            raise CliError(f"the pose model predicts {pose.num_keypoints} keypoints but category "
-                           f"{name!r} of {project.path} has {schema.num_keypoints} "
-                           f"({schema.name}); choose --categories or another --pose")
-
-
 def cmd_infer(args: argparse.Namespace) -> int:
+    from medpose_gui.batch import InferOptions, infer_to_project
     from medpose_gui.media import open_media
 
     with open_media(args.input) as source:  # bad media fails before torch is even imported
         frames = parse_frame_range(args.frames, len(source))
-        from medpose_gui.inference import (
-            choose_device,
-            configure_exact_math,
-            load_detector,
-            load_pose_estimator,
-            run_pipeline,
-        )
-        from medpose_gui.inference.checkpoint_io import file_sha256
-
-        device = choose_device(args.device)
-        configure_exact_math()
-        detector = load_detector(args.detector, args.detector_config, device=str(device),
-                                 trust=args.trust_checkpoint)
-        pose = load_pose_estimator(args.pose, device=str(device), trust=args.trust_checkpoint)
-        categories = resolve_categories(args.categories, detector.class_names)
-        kept_names = [detector.class_names[c] for c in
-                      (categories if categories is not None else range(len(detector.class_names)))]
-        out = Path(args.out) if args.out else default_project_path(args.input)
-        _make_parent_folders(out, args.coco_predictions, args.bbox_json)
-        with open_or_create_project(out, args.input, source) as project:
-            _check_pose_fits(project, pose, kept_names)
-            project.record_model("detector", str(Path(args.detector).resolve()),
-                                 file_sha256(args.detector),
-                                 {"config": args.detector_config})
-            project.record_model("pose", str(Path(args.pose).resolve()), file_sha256(args.pose))
-            project.set_setting("inference", {
-                "score_threshold": args.score_threshold, "categories": kept_names,
-                "batch_size": args.batch_size, "precision": args.precision,
-                "device": str(device)})
-            pending: dict[int, list] = {}
-            bar, update = _progress_bar(len(frames), "frame", args.quiet, "infer")
-
-            def progress(done: int, total: int) -> None:
-                if pending:  # store each finished batch at once: a crash loses nothing stored
-                    project.store_predictions(dict(pending))
-                    pending.clear()
-                update(done, total)
-
-            try:
-                result = run_pipeline(
-                    source, frames, detector, pose, categories=categories,
-                    score_threshold=args.score_threshold, batch_size=args.batch_size,
-                    precision=args.precision, progress=progress,
-                    on_frame=pending.__setitem__, log=bar.write)
-            finally:
-                bar.close()
-            if args.coco_predictions:
-                from medpose_gui.formats import export_coco_results
-                export_coco_results(project, args.coco_predictions)
-            if args.bbox_json:
-                _write_bbox_json(args.bbox_json, source, result, detector.class_names)
-            if args.vis_dir:
-                _write_vis_frames(Path(args.vis_dir), source, project, result)
-    boxes = sum(len(v) for v in result.values())
-    print(f"{len(result)} frames, {boxes} instances -> {out}")
+        options = InferOptions(
+            detector=args.detector, pose=args.pose, project=_project_path(args.out, args.input),
+            detector_config=args.detector_config, device=args.device, precision=args.precision,
+            score_threshold=args.score_threshold, categories=args.categories,
+            batch_size=args.batch_size, trust_checkpoint=args.trust_checkpoint,
+            coco_predictions=args.coco_predictions, bbox_json=args.bbox_json,
+            vis_dir=args.vis_dir)
+        bar, update = _progress_bar(len(frames), "frame", args.quiet, "infer")
+        try:
+            summary = infer_to_project(args.input, source, frames, options, progress=update,
+                                       log=bar.write)
+        finally:
+            bar.close()
+    print(f"{summary.frames} frames, {summary.instances} instances -> {summary.project}")
     return EXIT_OK
-
-
-def _make_parent_folders(*paths: str | Path | None) -> None:
-    """Create the folders of the output files up front: fail before a long run, not after."""
-    for path in paths:
-        if path is not None:
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CliError(f"{path}: cannot create its folder: {exc.strerror}") from exc
-
-
-def _write_bbox_json(path: str, source: Any, result: Any, class_names: Sequence[str]) -> None:
-    """The reference demo's bbox_detections.json for the processed frames (formats writes it)."""
-    import numpy as np
-
-    from medpose_gui.formats import write_bbox_detections
-
-    indices = sorted(result)
-    entries = []
-    for name, index in zip(frame_file_names(source, indices), indices, strict=True):
-        instances = result[index]
-        entries.append((name, np.array([inst.box for inst in instances]).reshape(-1, 4),
-                        np.array([inst.box_score for inst in instances], dtype=np.float32),
-                        np.array([list(class_names).index(inst.category) for inst in instances],
-                                 dtype=np.int64)))
-    write_bbox_detections(path, entries)
-
-
-def _write_vis_frames(folder: Path, source: Any, project: Any, result: Any) -> None:
-    import cv2
-
-    from medpose_gui.media.errors import MediaError
-    from medpose_gui.media.render import draw_annotations
-
-    folder.mkdir(parents=True, exist_ok=True)
-    schemas = {c.name: c.schema for c in project.categories}
-    indices = sorted(result)
-    for index, name in zip(indices, frame_file_names(source, indices), strict=True):
-        image = draw_annotations(source[index], result[index], schemas)
-        target = folder / name
-        if not cv2.imwrite(str(target), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-            raise MediaError(f"{target}: cannot write image")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from medpose_gui.core.project import Project
     from medpose_gui.formats import export_coco_keypoints
     from medpose_gui.media import open_media
+    from medpose_gui.session import export_frame_namer
 
     with Project.open(args.project) as project:
         source = None
-        if args.images_dir:
-            source = open_media(project.media.path)
+        if args.images_dir or Path(project.media.path).is_dir():
+            source = open_media(project.media.path)  # frames to write / the folder's names
         bar, update = _progress_bar(0, "frame", args.quiet, "export")
         try:
             stats = export_coco_keypoints(
                 project, args.coco, reviewed_only=args.reviewed_only, min_score=args.min_score,
                 category=args.category, images_dir=args.images_dir,
-                frame_reader=None if source is None else source.__getitem__, progress=update)
+                frame_reader=None if source is None else source.__getitem__,
+                frame_name=export_frame_namer(source), progress=update)
         finally:
             bar.close()
             if source is not None:
@@ -411,10 +266,11 @@ def cmd_import_coco(args: argparse.Namespace) -> int:
     from medpose_gui.core.project import Project
     from medpose_gui.formats import import_coco_keypoints
     from medpose_gui.media import open_media
+    from medpose_gui.session import open_or_create_project
 
     if args.out is None and args.media is None:
         raise CliError("import-coco: give --media (for a new project) or --out (an existing one)")
-    out = Path(args.out) if args.out else default_project_path(args.media)
+    out = _project_path(args.out, args.media)
     if args.media is None:
         project = Project.open(out)
     else:
@@ -430,8 +286,9 @@ def cmd_import_coco(args: argparse.Namespace) -> int:
 def cmd_import_bbox(args: argparse.Namespace) -> int:
     from medpose_gui.formats import import_bbox_detections
     from medpose_gui.media import open_media
+    from medpose_gui.session import frame_file_names, open_or_create_project
 
-    out = Path(args.out) if args.out else default_project_path(args.media)
+    out = _project_path(args.out, args.media)
     with open_media(args.media) as source, \
             open_or_create_project(out, args.media, source) as project:
         names = frame_file_names(source, range(len(source)))

@@ -105,6 +105,7 @@ def _with_source(media_path: str, fn: Callable[[object], object]) -> object:
 
 def coco_task(project: Project, media_path: str | None, opts: CocoOptions) -> TaskFn:
     from medpose_gui.formats import export_coco_keypoints
+    from medpose_gui.session import export_frame_namer
 
     def run(progress: Callable[[int, int], None], cancel: Callable[[], bool]) -> object:
         _make_parent(opts.out_json)
@@ -114,9 +115,9 @@ def coco_task(project: Project, media_path: str | None, opts: CocoOptions) -> Ta
                 project, opts.out_json, reviewed_only=opts.reviewed_only,
                 min_score=opts.min_score, category=opts.category, images_dir=opts.images_dir,
                 frame_reader=None if source is None else source.__getitem__,
-                progress=progress, cancel=cancel)
+                frame_name=export_frame_namer(source), progress=progress, cancel=cancel)
 
-        if opts.images_dir:
+        if opts.images_dir or (media_path and Path(media_path).is_dir()):
             if not media_path:
                 raise ValueError("the media are missing: relink them to write frame images")
             return _with_source(media_path, export)

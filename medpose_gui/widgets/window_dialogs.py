@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from medpose_gui import __version__
 from medpose_gui.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from medpose_gui.session import OpenError
+from medpose_gui.session import save_as as save_session_as
 from medpose_gui.widgets.export_actions import (
     BackgroundTask,
     CocoExportDialog,
@@ -28,8 +30,6 @@ from medpose_gui.widgets.export_actions import (
     video_task,
 )
 from medpose_gui.widgets.models_dialog import ModelsDialog
-from medpose_gui.widgets.project_session import OpenError
-from medpose_gui.widgets.project_session import save_as as save_session_as
 from medpose_gui.widgets.run_dialog import RunDialog, frames_for
 from medpose_gui.widgets.shortcuts_dialog import ShortcutsDialog
 

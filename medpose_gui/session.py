@@ -5,12 +5,13 @@ Media get a project beside them (``clip.mp4`` -> ``clip.medpose``; a folder ``fr
 first silently to a file of the same name beside the project (if its fingerprint matches),
 otherwise through ``ask_relink`` (the window shows a file dialog), with the fingerprint
 check of :meth:`Project.relink_media` (a mismatch needs the user's ``confirm``).
-No Qt here: the window passes the two questions in as callables.
+No Qt here: the window passes the two questions in as callables; the command line uses
+the same paths and helpers (:func:`open_or_create_project`, :func:`frame_file_names`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,3 +153,36 @@ def save_as(project: Project, new_path: str) -> Session:
     except MediaError:
         source = None
     return Session(copy, source)
+
+
+def open_or_create_project(project_path: Path, media_path: str | Path,
+                           source: FrameSource) -> Project:
+    """Open ``project_path`` if it exists (it must be of the same media), else create it.
+
+    The headless form of :func:`open_path`: nobody to ask, so other media is an error.
+    """
+    if project_path.exists():
+        project = Project.open(project_path)
+        if project.media.fingerprint != fingerprint(media_path):
+            project.close()
+            raise OpenError(f"{project_path}: this project is of {project.media.path}, not of "
+                            f"{media_path} (different content); choose another --out")
+        return project
+    return Project.create(project_path, media_info(media_path, source))
+
+
+def frame_file_names(source: FrameSource, indices: Sequence[int]) -> list[str]:
+    """The image file name of each frame: the folder's own files, else ``<stem>.jpg``."""
+    files = getattr(source, "files", None)
+    if files is not None:
+        return [Path(files[i]).name for i in indices]
+    return [f"{source.frame_name(i)}.jpg" for i in indices]
+
+
+def export_frame_namer(source: FrameSource | None) -> Callable[[int], str] | None:
+    """COCO ``file_name`` of frame i: a folder's own file names (so an export without
+    ``--images-dir`` points at the images the user has); None = the exporter's default
+    ``frame_000012.jpg``, which is also what ``extract-frames`` writes for a video."""
+    if source is None or getattr(source, "files", None) is None:
+        return None
+    return lambda i: frame_file_names(source, [i])[0]
