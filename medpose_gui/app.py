@@ -24,7 +24,9 @@ from medpose_gui.widgets.frame_loader import FrameLoader
 from medpose_gui.widgets.frame_view import FrameView
 from medpose_gui.widgets.inference_controller import EscapeCancelsRun, InferenceController
 from medpose_gui.widgets.instance_panel import InstancePanel
+from medpose_gui.widgets.model_setup_dialog import first_run, open_model_setup
 from medpose_gui.widgets.navigation import Player, next_low_confidence, next_unreviewed
+from medpose_gui.widgets.quality_panel import open_quality_panel
 from medpose_gui.widgets.settings import AppSettings
 from medpose_gui.widgets.status_bar import ReviewStatusBar
 from medpose_gui.widgets.timeline import Timeline
@@ -65,7 +67,7 @@ class MainWindow(QMainWindow):
         self.status = ReviewStatusBar(self)
         self.setStatusBar(self.status)
         self.recent_menu = build_layout(self)
-        self._fill_recent()
+        fill_recent(self.recent_menu, self.settings.recent_files(), self.open_path)
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_FRAME_MS)
         self._save_timer.timeout.connect(self.save_current_frame)
         self._summary_timer = QTimer(self, singleShot=True, interval=100)  # coalesce refreshes
@@ -80,9 +82,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         preload = self.settings.models() if preload_models else None
         QTimer.singleShot(0, lambda: self.inference.warm_up(preload))
-        if show_first_run if show_first_run is not None else not self.settings.first_run_done:
-            dialogs.first_run_message(self)
-            self.settings.mark_first_run_done()
+        first_run(self, show_first_run)  # welcome message, then model setup if models are missing
 
     # -- construction ----------------------------------------------------------------
     def _connect(self) -> None:
@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
             "actionRunInference": lambda: dialogs.run_dialog(self),
             "actionCancelInference": self.inference.cancel,
             "actionModels": lambda: dialogs.models_dialog(self),
+            "actionModelSetup": lambda: open_model_setup(self),
+            "actionModelQuality": lambda: open_quality_panel(self),
             "actionShortcuts": lambda: dialogs.shortcuts(self),
             "actionAbout": lambda: dialogs.about(self),
         }
@@ -193,7 +195,7 @@ class MainWindow(QMainWindow):
         self.close_session()
         self._start_session(session)
         self.settings.add_recent_file(str(path))
-        self._fill_recent()
+        fill_recent(self.recent_menu, self.settings.recent_files(), self.open_path)
         return True
 
     def _start_session(self, session: Session) -> None:
@@ -275,9 +277,6 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_path(paths[0]))
-
-    def _fill_recent(self) -> None:
-        fill_recent(self.recent_menu, self.settings.recent_files(), self.open_path)
 
     # -- frames ----------------------------------------------------------------------
     def go_to(self, index: int, force: bool = False) -> None:

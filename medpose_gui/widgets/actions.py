@@ -88,6 +88,9 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
                "Mark this frame approved (undoable) and go to the next frame", toolbar=True),
     ActionSpec("actionMarkInProgress", "Mark frame in &progress", "&Review", (),
                "Take back an approval: mark this frame in progress"),
+    ActionSpec("actionModelQuality", "Model &quality...", "&Review", ("Ctrl+Shift+Q",),
+               "Compare the models' predictions with the approved corrections: AP/AR and "
+               "pixel error per keypoint", separator_before=True),
     # Inference
     ActionSpec("actionRunInference", "&Run inference...", "&Inference", ("Ctrl+I",),
                "Detect persons and estimate poses on all, a range, the current or unreviewed frames",
@@ -97,6 +100,8 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("actionModels", "&Models...", "&Inference", ("Ctrl+M",),
                "Choose the detector and pose model files, device and thresholds",
                separator_before=True),
+    ActionSpec("actionModelSetup", "&Set up models...", "&Inference", (),
+               "Add or download the known model files and use them for inference"),
     # Help
     ActionSpec("actionShortcuts", "&Keyboard shortcuts", "&Help", ("F1",),
                "Show every keyboard shortcut"),
@@ -108,7 +113,7 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
 SESSION_ACTIONS = ("actionSaveAs", "actionExportCoco", "actionExportBbox", "actionApproveFrame",
                    "actionMarkInProgress", "actionDrawBox", "actionCopyPrevious",
                    "actionDeleteInstance", "actionReestimatePose", "actionNextUnreviewed",
-                   "actionNextLowConfidence", "actionRelinkMedia")
+                   "actionNextLowConfidence", "actionRelinkMedia", "actionModelQuality")
 MEDIA_ACTIONS = ("actionExportVideo", "actionPlay", "actionNextFrame", "actionPrevFrame",
                  "actionForward10", "actionBack10", "actionFirstFrame", "actionLastFrame")
 

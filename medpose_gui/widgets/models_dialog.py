@@ -110,6 +110,10 @@ class ModelsDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        setup = buttons.addButton("Set up models…", QDialogButtonBox.ButtonRole.ActionRole)
+        setup.setObjectName("modelsSetupButton")
+        setup.setToolTip("Add or download the known models and fill in their files here")
+        setup.clicked.connect(self.open_setup)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problems_label)
@@ -145,6 +149,16 @@ class ModelsDialog(QDialog):
             batch_size=self.batch.value(),
             keypoint_threshold=self.keypoint_threshold.value(),
         )
+
+    def open_setup(self) -> QDialog:
+        """The model setup dialog; its OK fills the model file fields here."""
+        from medpose_gui.widgets.model_setup_dialog import ModelSetupDialog
+
+        dialog = ModelSetupDialog(self.models(), parent=self)
+        dialog.accepted.connect(lambda: self.set_models(dialog.models()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def accept(self) -> None:
         problems = self.models().problems()

@@ -36,15 +36,17 @@ TABLE_COLUMNS = ("keypoint", "n", "mean px", "median px", "corrected", "of")
 NO_APPROVED_TEXT = ("No approved frames for this category yet. Approve frames (A) after "
                     "correcting them: the report compares the model's predictions with what "
                     "you approved.")
-LABEL_ANGLE = -45.0  # degrees: keypoint names are long, so the x labels are slanted
+LABEL_ANGLE = -90.0  # degrees: 21 long keypoint names only fit side by side read upwards
 
 
 class SlantedAxis(pg.AxisItem):
-    """A bottom axis whose tick labels are drawn slanted, so 21 long names fit side by side."""
+    """A bottom axis whose tick labels are drawn turned (upwards), so 21 long names fit."""
 
-    def __init__(self, height: int = 110) -> None:
+    def __init__(self, height: int = 125) -> None:
         super().__init__("bottom")
         self.setHeight(height)
+        # The labels' unturned width would push the last names past the axis end; turned they fit.
+        self.setStyle(hideOverlappingLabels=False)
 
     def drawPicture(self, p, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802 - Qt naming
         super().drawPicture(p, axisSpec, tickSpecs, [])
@@ -54,7 +56,7 @@ class SlantedAxis(pg.AxisItem):
             width = metrics.horizontalAdvance(text) + 4
             p.save()
             p.translate(QPointF(rect.center().x(), rect.top()))
-            p.rotate(LABEL_ANGLE)  # the text ends at its tick and runs down to the left
+            p.rotate(LABEL_ANGLE)  # the text ends at its tick and runs down from it
             p.drawText(QRectF(-width, -metrics.height() / 2, width, metrics.height()),
                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
             p.restore()
@@ -214,7 +216,9 @@ class QualityPanel(QDialog):
         self.report = report
         self.save_button.setEnabled(True)
         none = report.counts.approved_frames == 0
-        self._show_message(NO_APPROVED_TEXT if none else "")
+        empty = f"The approved frames have no {report.category} instances."
+        self._show_message(NO_APPROVED_TEXT if none else empty if not report.counts.instances
+                           else "")
         self.summary.setText(summary_html(report))
         k = report.per_keypoint_error()
         self.table.setRowCount(len(k.names))

@@ -42,16 +42,6 @@ def _run_module(*args: str) -> subprocess.CompletedProcess:
                                "OMP_NUM_THREADS": "1"})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # Shared 2-core machine: torch's thread barriers stall under contention (see
-    # tests/inference/test_pipeline.py); one thread is fast and deterministic.
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     work = tmp_path_factory.mktemp("cli")

@@ -30,16 +30,6 @@ N_FRAMES = 4
 BOXES_PER_FRAME = 2  # about how many boxes the chosen threshold keeps (pose cost)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # On a shared 2-core machine torch's thread barriers stall under contention (measured:
-    # 6 frames took 37 s with 2 threads, 1.6 s with 1); one thread is fast and deterministic.
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
-
-
 @pytest.fixture(scope="module")
 def models():
     det = load_detector(DETECTRON2 / "model_final.pth",
