@@ -88,7 +88,7 @@ def test_moved_keypoints_give_their_mean_errors_and_correction_rates(tmp_path):
     assert report.mean_error_px == pytest.approx((15.0 + math.hypot(0.3, 0.3)) / 40)
     c = report.counts
     assert (c.approved_frames, c.instances, c.predicted, c.untouched, c.corrected, c.manual,
-            c.deleted_predictions) == (2, 2, 2, 0, 2, 0, None)
+            c.deleted_predictions) == (2, 2, 2, 0, 2, 0, 0)
     # One point off by 10 px of 20 still leaves OKS above the strictest threshold, 0.95.
     assert report.keypoint_metrics["AP"] == pytest.approx(1.0)
     assert report.box_metrics["AP"] == pytest.approx(1.0)  # boxes were not touched
@@ -160,27 +160,47 @@ def test_manual_instance_is_a_missed_detection_that_lowers_box_ap_and_ar(tmp_pat
     assert report.keypoint_metrics["AR"] == pytest.approx(2 / 3)
 
 
-def test_deleted_prediction_counts_as_false_detection_when_deletions_are_known(tmp_path):
+def test_prediction_deleted_on_approved_frame_is_a_false_detection_until_undone(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
         project.store_predictions({0: [_prediction(10, 10, 0.9)],
                                    1: [_prediction(10, 10, 0.95)]})
         deleted = _only(project, 1)
-        _apply(project, edits.delete_instance(1, deleted))
+        delete = edits.delete_instance(1, deleted)
+        _apply(project, delete)
         _approve(project, 0, 1)
         stored = evaluate_project(project)
-        known = evaluate_frames(project.iter_frames(), project.category("patient"),
+        given = evaluate_frames(project.iter_frames(), project.category("patient"),
                                 deleted={1: [deleted]})
+        unknown = evaluate_frames(project.iter_frames(), project.category("patient"))
+        delete.revert(project)  # undo: the prediction is back and accepted
+        undone = evaluate_project(project)
+        records_after_undo = project.deleted_predictions()
 
-    # The project store does not keep deleted predictions: they cannot count against the model.
-    assert stored.counts.deleted_predictions is None
-    assert "deleted predictions: not stored" in stored.format_table()
-    assert stored.box_metrics["AP"] == pytest.approx(1.0)
-    # Known, the deleted one (scored 0.95) ranks above the only true detection: precision 1/2
-    # at every recall threshold.
-    assert known.counts.deleted_predictions == 1
-    assert known.box_metrics["AP"] == pytest.approx(0.5)
-    assert known.box_metrics["AR100"] == pytest.approx(1.0)
-    assert known.keypoint_metrics["AP"] == pytest.approx(0.5)
+    # The project keeps the deleted prediction: scored 0.95 it ranks above the only true
+    # detection, so precision is 1/2 at every recall threshold.
+    for report in (stored, given):
+        assert report.counts.deleted_predictions == 1
+        assert report.box_metrics["AP"] == pytest.approx(0.5)
+        assert report.box_metrics["AR100"] == pytest.approx(1.0)
+        assert report.keypoint_metrics["AP"] == pytest.approx(0.5)
+    assert "deleted predictions: 1" in stored.format_table()
+    assert unknown.counts.deleted_predictions is None
+    assert "deleted predictions: unknown" in unknown.format_table()
+    assert unknown.box_metrics["AP"] == pytest.approx(1.0)
+    assert records_after_undo == []
+    assert undone.counts.deleted_predictions == 0 and undone.counts.instances == 2
+    assert undone.box_metrics["AP"] == pytest.approx(1.0)
+
+
+def test_prediction_deleted_on_unapproved_frame_is_not_counted(tmp_path):
+    with empty_project(tmp_path / "p.medpose") as project:
+        project.store_predictions({0: [_prediction(10, 10, 0.9)],
+                                   1: [_prediction(10, 10, 0.95)]})
+        _apply(project, edits.delete_instance(1, _only(project, 1)))
+        _approve(project, 0)
+        report = evaluate_project(project)
+    assert report.counts.deleted_predictions == 0
+    assert report.box_metrics["AP"] == pytest.approx(1.0)
 
 
 def test_no_approved_frames_gives_no_metrics(tmp_path):

@@ -70,6 +70,7 @@ class Project:
         # date per written frame; we are the only writer (project_lock), so it cannot go stale.
         self._summary: FrameSummary | None = None
         self._touched: set[int] = set()  # frames the current transaction writes
+        db.ensure_added_tables(conn)  # format-1 files written before deleted_predictions
         self._load_header()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -302,16 +303,27 @@ class Project:
                                  (frame,)).fetchone()[0]
             c.execute("DELETE FROM instances WHERE uid = ?", (inst.uid,))
             c.execute(db.INSERT_INSTANCE, db.encode_instance(inst, frame, ord_))
+            # Put back (undo of a delete): no longer a deleted prediction.
+            c.execute("DELETE FROM deleted_predictions WHERE uid = ?", (inst.uid,))
             self._removed.pop(inst.uid, None)
             self._touched.update([frame] if row is None else [frame, row[0]])
 
-    def remove_instance(self, frame: int, uid: str) -> bool:
-        """Delete an instance; False if the frame has no instance ``uid``."""
+    def remove_instance(self, frame: int, uid: str, *, record_deletion: bool = True) -> bool:
+        """Delete an instance; False if the frame has no instance ``uid``.
+
+        An instance with a model prediction (predicted or corrected) leaves its original
+        prediction in :meth:`deleted_predictions`, in the same transaction; putting the
+        instance back (:meth:`put_instance`, e.g. undo) removes that record. Bulk
+        replacements that are not a medic's judgement (an import with ``replace``) pass
+        ``record_deletion=False``.
+        """
         with self._write() as c:
             row = c.execute("SELECT ord FROM instances WHERE uid = ? AND frame = ?",
                             (uid, int(frame))).fetchone()
             if row is None:
                 return False
+            if record_deletion:
+                c.execute(db.RECORD_DELETED, (files.now_text(), uid))
             c.execute("DELETE FROM instances WHERE uid = ?", (uid,))
             self._removed[uid] = (int(frame), row[0])
             self._touched.add(int(frame))
@@ -333,6 +345,9 @@ class Project:
 
         Approved frames are skipped. In every other frame the PREDICTED (untouched) instances
         are replaced by ``preds[frame]``; CORRECTED and MANUAL instances stay, before them.
+        Replaced predictions are not recorded as deleted (a new model run is not the medic's
+        judgement), and the frame's earlier deletions stay recorded: the medic judged those
+        predictions, as CORRECTED instances of an earlier run keep their originals.
         """
         items = sorted((int(f), list(v)) for f, v in preds.items())
         for frame, insts in items:
@@ -375,6 +390,18 @@ class Project:
                            (key, files.now_text())).lastrowid
         self._last_run = (key, run_id)
         return run_id
+
+    def deleted_predictions(self, frame: int | None = None) -> list[tuple[int, Instance]]:
+        """Predictions the medic deleted (of ``frame``, or all), by frame then uid.
+
+        Each is ``(frame, instance)``: the instance as the model predicted it (source
+        PREDICTED, current values equal to ``original``; the medic's edits made before the
+        delete are not kept), with the deleted instance's uid, category and track id.
+        """
+        where, args = ("", ()) if frame is None else (" WHERE frame = ?", (int(frame),))
+        with self._read() as c:
+            rows = c.execute(f"{db.SELECT_DELETED}{where} ORDER BY frame, uid", args).fetchall()
+        return [db.decode_deleted(r) for r in rows]
 
     # -- overviews -------------------------------------------------------------------
     def frame_summary(self) -> FrameSummary:

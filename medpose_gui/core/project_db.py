@@ -46,6 +46,37 @@ CREATE TABLE models (
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# Original predictions of instances the medic deleted: the model-quality report counts them
+# as false detections. One row per deleted instance that carried a model prediction: the
+# prediction as the model made it (the medic's edits before the delete are not kept), its
+# prediction run, and when it was deleted. Added to the still unreleased format 1 without a
+# FORMAT_VERSION bump: format-1 files written before it get the table when they are opened
+# (ensure_added_tables runs on every open; IF NOT EXISTS makes it a no-op otherwise).
+DELETED_PREDICTIONS_SQL = """
+CREATE TABLE IF NOT EXISTS deleted_predictions (
+    uid TEXT PRIMARY KEY, frame INTEGER NOT NULL, category TEXT NOT NULL,
+    box BLOB NOT NULL, box_score REAL NOT NULL, keypoints BLOB NOT NULL, scores BLOB NOT NULL,
+    track_id INTEGER, run_id INTEGER, deleted_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deleted_predictions_by_frame ON deleted_predictions (frame);
+"""
+SCHEMA_SQL += DELETED_PREDICTIONS_SQL
+
+# Copies the original prediction of instance ``uid`` (parameters: deleted_at, uid) into
+# deleted_predictions, straight from its row (``orig_same``: the current values are the
+# prediction). Manual instances (no original) copy nothing.
+RECORD_DELETED = (
+    "INSERT OR REPLACE INTO deleted_predictions (uid, frame, category, box, box_score, "
+    "keypoints, scores, track_id, run_id, deleted_at) "
+    "SELECT uid, frame, category, "
+    "CASE WHEN orig_same THEN box ELSE orig_box END, "
+    "CASE WHEN orig_same THEN box_score ELSE orig_box_score END, "
+    "CASE WHEN orig_same THEN keypoints ELSE orig_keypoints END, "
+    "CASE WHEN orig_same THEN scores ELSE orig_scores END, track_id, run_id, ? "
+    "FROM instances WHERE uid = ? AND (orig_same = 1 OR orig_box IS NOT NULL)")
+# What decode_deleted reads, in this order.
+SELECT_DELETED = ("SELECT uid, frame, category, box, box_score, keypoints, scores, track_id "
+                  "FROM deleted_predictions")
+
 INSTANCE_COLUMNS = ("uid", "frame", "ord", "category", "source", "box", "keypoints", "scores",
                     "box_score", "track_id", "mean_score", "orig_same", "orig_box",
                     "orig_box_score", "orig_keypoints", "orig_scores", "run_id")
@@ -138,9 +169,32 @@ def decode_instance(row: tuple) -> Instance:
                     track_id=track_id, uid=uid)
 
 
+def ensure_added_tables(conn: sqlite3.Connection) -> None:
+    """Create the tables added to format 1 after files of it were written (no-op when
+    present). Each statement commits on its own (autocommit connection); a crash between
+    them leaves a file that the next open completes."""
+    for stmt in DELETED_PREDICTIONS_SQL.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
+def decode_deleted(row: tuple) -> tuple[int, Instance]:
+    """(frame, the deleted prediction as an untouched predicted :class:`Instance`) from a
+    :data:`SELECT_DELETED` row; current values and ``original`` are both the prediction."""
+    uid, frame, category, box, box_score, kps, scores, track_id = row
+    pred = Prediction(box=_array(box), box_score=box_score, keypoints=_array(kps, 3),
+                      scores=_array(scores))
+    return frame, Instance(category=category, box=pred.box.copy(),
+                           keypoints=pred.keypoints.copy(), scores=pred.scores.copy(),
+                           source=Source.PREDICTED, box_score=box_score, original=pred,
+                           track_id=track_id, uid=uid)
+
+
 # -- format versions -------------------------------------------------------------------
 # MIGRATIONS[v] upgrades a file of format v to v + 1 inside one transaction. Empty while
 # format 1 is the only one; add a function here with every FORMAT_VERSION bump.
+# Migrations run before ensure_added_tables: a step from format 1 must not assume the tables
+# it adds (deleted_predictions) exist.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 

@@ -2,9 +2,10 @@
 
 - :func:`evaluate_project` (an open Project, a category) -> :class:`QualityReport`: OKS keypoint
   AP/AR and box AP/AR (pycocotools ``COCOeval``), counts (approved frames, untouched / corrected
-  predictions, manual instances = missed detections), per-keypoint pixel error and correction
-  rate; :meth:`QualityReport.per_keypoint_error` gives the arrays for a plot.
-- :func:`evaluate_frames`: the same on any frames (e.g. with deleted predictions known).
+  predictions, manual instances = missed detections, deleted predictions = the medic's
+  rejected detections), per-keypoint pixel error and correction rate;
+  :meth:`QualityReport.per_keypoint_error` gives the arrays for a plot.
+- :func:`evaluate_frames`: the same on any frames (deleted predictions passed in, or unknown).
 - :func:`add_cli_parser`: the ``evaluate`` sub-command.
 """
 

@@ -52,9 +52,9 @@ def evaluate_frames(frames: Iterable[FrameAnnotations], category: Category, *,
                     move_tolerance_px: float = MOVE_TOLERANCE_PX) -> QualityReport:
     """The report for ``category`` over the approved ``frames``.
 
-    ``deleted``: per frame, predicted instances the medic deleted (they count as false
-    detections); None when the store does not keep them (the count is then reported as
-    unknown).
+    ``deleted``: per frame, predicted instances the medic deleted (they count as the model's
+    detections, usually false ones); None when they are not known (the count is then
+    reported as unknown).
     """
     schema = category.schema
     cat = {"id": category.id, "name": category.name, "keypoints": list(schema.keypoints),
@@ -119,9 +119,12 @@ def evaluate_project(project, *, category: str = "patient",
                      move_tolerance_px: float = MOVE_TOLERANCE_PX) -> QualityReport:
     """The quality report of ``project`` (an open :class:`~medpose_gui.core.project.Project`).
 
-    Deleted predictions are not kept by the project store, so they are reported as unknown
-    and cannot count against the detector.
+    The predictions the medic deleted (:meth:`Project.deleted_predictions`) on approved frames
+    count as the model's detections there, so a deleted false detection lowers the AP.
     """
     cat = project.category(category)  # raises ProjectError listing the categories
+    deleted: dict[int, list[Instance]] = {}
+    for frame, inst in project.deleted_predictions():
+        deleted.setdefault(frame, []).append(inst)  # evaluate_frames reads approved frames only
     return evaluate_frames(project.iter_frames(), cat, project=str(project.path),
-                           move_tolerance_px=move_tolerance_px)
+                           deleted=deleted, move_tolerance_px=move_tolerance_px)

@@ -33,7 +33,7 @@ class Counts:
     untouched: int  # predictions accepted as they were
     corrected: int  # predictions edited by the medic
     manual: int  # drawn by the medic: detections the model missed
-    deleted_predictions: int | None  # predictions the medic deleted; None: not stored
+    deleted_predictions: int | None  # predictions the medic deleted; None: not known
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class QualityReport:
     def format_table(self) -> str:
         """A plain-text report for the terminal."""
         c = self.counts
-        deleted = ("not stored" if c.deleted_predictions is None
+        deleted = ("unknown" if c.deleted_predictions is None
                    else str(c.deleted_predictions))
         lines = [
             f"Model quality: {self.project}",

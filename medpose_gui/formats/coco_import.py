@@ -97,7 +97,7 @@ def import_coco_keypoints(json_path: str | os.PathLike, project: Project, *,
     if replace:
         for frame in per_frame:
             for old in project.instances(frame):
-                project.remove_instance(frame, old.uid)
+                project.remove_instance(frame, old.uid, record_deletion=False)
     _store_instances(project, per_frame, path)
     for image_id, frame in frame_of.items():
         review = reviews[image_id]

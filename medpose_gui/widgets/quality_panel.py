@@ -74,7 +74,7 @@ def _metric(value: float | None) -> str:
 def summary_html(report: QualityReport) -> str:
     """Counts and COCO metrics as a small HTML table."""
     c = report.counts
-    deleted = "not stored" if c.deleted_predictions is None else str(c.deleted_predictions)
+    deleted = "unknown" if c.deleted_predictions is None else str(c.deleted_predictions)
     rows = [f"<b>{c.approved_frames}</b> approved frames, <b>{c.instances}</b> instances: "
             f"{c.predicted} predicted ({c.untouched} untouched, {c.corrected} corrected), "
             f"{c.manual} drawn by hand (missed detections); deleted predictions: {deleted}",
