@@ -18,6 +18,7 @@ from medpose_gui.core.annotations import ReviewState
 from medpose_gui.session import OpenError, Session, open_path, relink
 from medpose_gui.widgets import window_dialogs as dialogs
 from medpose_gui.widgets.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
+from medpose_gui.widgets.app_identity import apply_app_identity, schedule_smoke_exit
 from medpose_gui.widgets.display_filters import DisplayFilters
 from medpose_gui.widgets.edit_controller import EditController
 from medpose_gui.widgets.frame_loader import FrameLoader
@@ -386,12 +387,12 @@ class MainWindow(QMainWindow):
 def run_app(path: str | None = None) -> int:
     """Start the GUI (optionally opening ``path``); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("medpose-gui")
-    app.setApplicationName("medpose-gui")
+    apply_app_identity(app)
     window = MainWindow()
     window.show()
     if path:
         QTimer.singleShot(0, lambda: window.open_path(path))
+    schedule_smoke_exit(window)
     return app.exec()
 
 

@@ -154,7 +154,8 @@ def test_icons_exist_at_their_sizes_and_are_small():
         assert path.stat().st_size < 1_000_000, f"{path} is too large"
 
 
-def test_build_script_is_valid_bash():
-    result = subprocess.run(["bash", "-n", str(PACKAGING / "build.sh")], capture_output=True,
+@pytest.mark.parametrize("script", ["build.sh", "smoke.sh"])
+def test_packaging_scripts_are_valid_bash(script):
+    result = subprocess.run(["bash", "-n", str(PACKAGING / script)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
