@@ -10,6 +10,15 @@ the window did not respond for that long. Scenarios, on a textured 1280x720 H.26
 - step: Right arrow held (next frame every 33 ms)
 - scrub + inference: the same scrubbing while the fixture detector + ViTPose run on frames in
   the worker thread and results are stored as they come
+- scrub + inference, predicted frames skipped: the same, but a jump that lands on one of the
+  inferred frames goes to the frame after it, so no predicted person is drawn: what inference
+  running in the worker costs the GUI thread by itself
+- scrub, no inference, predictions on N frames: the same scrubbing once the runs are over;
+  the frames the runs wrote now carry predicted persons to draw. Against the row above it
+  tells the cost of drawing those persons from the cost of inference running alongside
+  (the fixture detector finds tens of persons in each textured frame)
+- hop to frames of k persons: every 100 ms to an inferred frame cut down to its first k
+  persons, or to the empty frame after it: the cost of drawing k persons
 
     QT_QPA_PLATFORM=offscreen python bench/bench_gui_latency.py [--frames 300] [--seconds 6]
 """
@@ -124,9 +133,14 @@ def main() -> int:
         rng = np.random.default_rng(0)
         n = args.frames
 
+        avoid: set[int] = set()  # frames a scrub steps over (see "skip pred." below)
+
         def scrub() -> None:  # a fast hand: jumps of up to 1/10 of the video per 16 ms
             step = int(rng.integers(-n // 10, n // 10 + 1))
-            window.timeline.frameRequested.emit(int(np.clip(window._wanted + step, 0, n - 1)))
+            target = int(np.clip(window._wanted + step, 0, n - 1))
+            while target in avoid:
+                target = (target + 1) % n
+            window.timeline.frameRequested.emit(target)
 
         def step() -> None:
             window.actions["actionNextFrame"].trigger()
@@ -142,10 +156,13 @@ def main() -> int:
         window.inference.runFinished.connect(done.append)
         window.inference.runFailed.connect(done.append)
         summaries = []
-        for name, action in (("inference running, GUI idle", None),
-                             ("scrub + inference running", scrub)):
+        for name, action, skip in (("inference running, GUI idle", None, ()),
+                                   ("scrub + inference running", scrub, ()),
+                                   ("scrub + inference, skip pred.", scrub, frames)):
+            avoid.clear()
+            avoid.update(skip)
             done.clear()
-            window.go_to(0)
+            window.go_to(1 if skip else 0)  # frame 1 is never inferred
             run_for(0.3)
             assert window.start_inference(frames)
             t_inf = time.perf_counter()
@@ -154,11 +171,29 @@ def main() -> int:
             while not done:
                 run_for(0.2)
             summaries.append((done[0], time.perf_counter() - t_inf))
+        avoid.clear()
+        persons = [len(window.project.instances(f)) for f in frames]
+        window.go_to(0)
+        run_for(0.5)
+        rows.append((f"scrub, no inference, {len(frames)} predicted", measure(
+            meter, window, args.seconds, 16, scrub)))
+        # Drawing cost against persons per frame: keep the first k predicted persons of each
+        # inferred frame, then alternate between inferred frames and their (empty) neighbours.
+        project = window.project
+        full = {f: project.instances(f) for f in frames}
+        for k in (3, 10, 25, max(persons)):
+            project.store_predictions({f: v[:k] for f, v in full.items()})
+            hops = iter([frames[i // 2 % len(frames)] + i % 2 for i in range(10_000)])
+            window.go_to(1)
+            run_for(0.3)
+            rows.append((f"hop to frames of {k} persons", measure(
+                meter, window, 2.0, 100, lambda hops=hops: window.go_to(next(hops)))))
         window.close()
 
     for summary, seconds in summaries:
         print(f"inference run: {getattr(summary, 'frames_done', summary)} frames in {seconds:.1f} s "
               f"({args.device}; models preloaded when the window opened)")
+    print(f"persons stored per inferred frame: {persons}")
     print(f"GUI-thread timer ticks every {TICK_MS} ms; a gap is the time between two ticks")
     print(f"{'scenario':30s} {'max stall ms':>12s} {'p99 gap ms':>11s} {'gaps>50ms':>10s} "
           f"{'frames shown':>13s}")
