@@ -18,7 +18,7 @@ from medpose_gui.core.annotations import ReviewState
 from medpose_gui.session import OpenError, Session, open_path, relink
 from medpose_gui.widgets import window_dialogs as dialogs
 from medpose_gui.widgets.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
-from medpose_gui.widgets.app_identity import apply_app_identity, schedule_smoke_exit
+from medpose_gui.widgets.app_identity import schedule_smoke_exit
 from medpose_gui.widgets.display_filters import DisplayFilters
 from medpose_gui.widgets.edit_controller import EditController
 from medpose_gui.widgets.frame_loader import FrameLoader
@@ -29,6 +29,7 @@ from medpose_gui.widgets.model_setup_dialog import first_run, open_model_setup
 from medpose_gui.widgets.navigation import Player, next_low_confidence, next_unreviewed
 from medpose_gui.widgets.quality_panel import open_quality_panel
 from medpose_gui.widgets.settings import AppSettings
+from medpose_gui.widgets.startup import prepare_app
 from medpose_gui.widgets.status_bar import ReviewStatusBar
 from medpose_gui.widgets.timeline import Timeline
 from medpose_gui.widgets.window_layout import build_layout, fill_recent
@@ -387,9 +388,10 @@ class MainWindow(QMainWindow):
 def run_app(path: str | None = None) -> int:
     """Start the GUI (optionally opening ``path``); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    apply_app_identity(app)
+    splash = prepare_app(app)
     window = MainWindow()
     window.show()
+    splash.finish(window)
     if path:
         QTimer.singleShot(0, lambda: window.open_path(path))
     schedule_smoke_exit(window)
