@@ -450,8 +450,8 @@ class FrameView(QGraphicsView):
         """Remember what is under the cursor and ring the point a press would grab."""
         for h, on in ((self._hover, False), (hit, True)):
             items = self._items.get(h.uid) if h.is_point else None
-            if items is not None and h.k < len(items.points):
-                items.points[h.k].set_hover(on)
+            if items is not None:
+                items.points_item.set_hover(h.k if on else -1)
         self._hover = hit
 
     def _update_idle_cursor(self) -> None:

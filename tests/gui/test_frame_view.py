@@ -62,14 +62,14 @@ def test_sources_points_and_labels_look_different(view):
     assert all(pen.isCosmetic() for pen in styles.values())
     assert view.items_for(pred.uid).label.text == "patient 0.97 · predicted"
     assert view.items_for(manual.uid).label.text == "patient · manual"
-    points = view.items_for(corr.uid).points
-    assert points[9].occluded and not points[8].occluded
-    assert not points[16].isVisible()  # absent: not drawn
+    points = view.items_for(corr.uid).points_item
+    assert points.marker(9).occluded and not points.marker(8).occluded
+    assert not points.marker(16).shown  # absent: not drawn
     # Confidence: the lower-scoring point is fainter; colour from the schema.
-    lo, hi = np.argmin(pred.scores), np.argmax(pred.scores)
-    pred_points = view.items_for(pred.uid).points
-    assert pred_points[lo].opacity() < pred_points[hi].opacity()
-    assert pred_points[5]._color.getRgb()[:3] == SCHEMAS["patient"].keypoint_colors[5]
+    lo, hi = int(np.argmin(pred.scores)), int(np.argmax(pred.scores))
+    pred_points = view.items_for(pred.uid).points_item
+    assert pred_points.marker(lo).opacity < pred_points.marker(hi).opacity
+    assert pred_points.marker(5).color_rgb == tuple(SCHEMAS["patient"].keypoint_colors[5])
 
 
 def test_hovering_a_point_names_it_with_score_and_visibility(view, qtbot):
@@ -80,7 +80,7 @@ def test_hovering_a_point_names_it_with_score_and_visibility(view, qtbot):
     from PySide6.QtTest import QTest
     QTest.mouseMove(view.viewport(), view.mapFromScene(view.keypoint_scene_pos(pred.uid, 15)))
     assert texts[-1] == f"left_knee · score {pred.scores[15]:.2f} · visible"
-    assert view.items_for(pred.uid).points[15]._hover  # ringed: this is what a press grabs
+    assert view.items_for(pred.uid).points_item.marker(15).hover  # ringed: a press grabs it
     at = view.mapFromScene(view.keypoint_scene_pos(pred.uid, 15))
     QApplication.sendEvent(view.viewport(), QHelpEvent(
         QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at)))
@@ -120,14 +120,16 @@ def test_actual_size_is_one_image_pixel_per_screen_pixel(view):
 def test_markers_and_lines_keep_their_screen_size_when_zooming(view):
     pred, *_ = _instances()
     view.set_annotations([pred], SCHEMAS)
-    item = view.items_for(pred.uid).points[3]
+    item = view.items_for(pred.uid).points_item
 
     def on_screen_width():
-        return item.deviceTransform(view.viewportTransform()).mapRect(item.boundingRect()).width()
+        return view.viewportTransform().mapRect(item.marker_scene_rect(3)).width()
 
     small = on_screen_width()
+    assert item.sceneBoundingRect().contains(item.marker_scene_rect(3))  # repainted whole
     view.zoom_by(4.0)
     assert on_screen_width() == pytest.approx(small)
+    assert item.sceneBoundingRect().contains(item.marker_scene_rect(3))
 
 
 def test_dragging_the_background_pans_and_a_click_there_clears_the_selection(view):
@@ -169,6 +171,33 @@ def test_selection_survives_a_refresh_and_clears_when_the_instance_goes(view):
     assert view.selected_uid() is None and changes == [corr.uid, ""]
 
 
+def test_the_selected_point_is_ringed_and_its_instance_drawn_on_top(view):
+    pred, corr, _ = _instances()
+    view.set_annotations([pred, corr], SCHEMAS)
+    view.select_keypoint(corr.uid, 4)
+    markers = view.items_for(corr.uid).points_item
+    assert markers.marker(4).selected
+    assert not any(markers.marker(k).selected for k in range(21) if k != 4)
+    assert not any(view.items_for(pred.uid).points_item.marker(k).selected for k in range(21))
+    z = {uid: view.items_for(uid).points_item.zValue() for uid in (pred.uid, corr.uid)}
+    assert z[corr.uid] > z[pred.uid]
+    view.select_keypoint(pred.uid, 2)
+    assert not markers.marker(4).selected
+    assert view.items_for(pred.uid).points_item.marker(2).selected
+
+
+def test_a_visible_marker_is_painted_in_its_schema_colour_at_its_point(view):
+    pred, *_ = _instances()
+    view.set_display_options(show_skeleton=False, show_boxes=False, show_labels=False)
+    view.set_annotations([pred.replace(scores=np.full(21, np.nan))], SCHEMAS)  # opaque
+    image = view.viewport().grab().toImage()
+    for k in (0, 5, 15):
+        at = view.mapFromScene(view.keypoint_scene_pos(pred.uid, k))
+        got = image.pixelColor(at).getRgb()[:3]
+        want = SCHEMAS["patient"].keypoint_colors[k]
+        assert max(abs(g - w) for g, w in zip(got, want, strict=True)) <= 3, (k, got, want)
+
+
 def test_items_are_reused_from_frame_to_frame(view):
     pred, corr, _ = _instances()
     view.set_annotations([pred, corr], SCHEMAS)
@@ -186,7 +215,7 @@ def test_min_score_and_category_filters_hide_and_unpick(view):
     view.set_annotations([pred, corr], SCHEMAS)
     lo = int(np.argmin(pred.scores))
     view.set_display_options(min_score=float(pred.scores[lo]) + 1e-6)
-    assert not view.items_for(pred.uid).points[lo].isVisible()
+    assert not view.items_for(pred.uid).points_item.marker(lo).shown
     view.set_display_options(categories=["user"], show_boxes=False)
     assert not view.items_for(pred.uid).box.isVisible()
     assert [uid for uid, _ in view.displayed_items()] == []

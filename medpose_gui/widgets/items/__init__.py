@@ -8,9 +8,9 @@ finished drag into a core edit. Picking/resizing arithmetic is pure (:mod:`.geom
 
 from medpose_gui.widgets.items.box_item import BoxItem, HandleItem
 from medpose_gui.widgets.items.instance_items import DisplayOptions, InstanceItems
-from medpose_gui.widgets.items.keypoint_item import KeypointItem
 from medpose_gui.widgets.items.label_item import LabelItem
+from medpose_gui.widgets.items.points_item import MarkerState, PointsItem
 from medpose_gui.widgets.items.skeleton_item import SkeletonItem
 
-__all__ = ["BoxItem", "DisplayOptions", "HandleItem", "InstanceItems", "KeypointItem",
-           "LabelItem", "SkeletonItem"]
+__all__ = ["BoxItem", "DisplayOptions", "HandleItem", "InstanceItems", "LabelItem",
+           "MarkerState", "PointsItem", "SkeletonItem"]

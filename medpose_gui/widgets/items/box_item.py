@@ -46,6 +46,7 @@ class BoxItem(QGraphicsItem):
         self._fill = QBrush(Qt.BrushStyle.NoBrush)
         self._pixel = 1.0  # scene units per screen pixel (for the repaint margin)
         self.handles = {name: HandleItem(name, self) for name in HANDLES}
+        self._handles_on = True  # a new child item is visible
         self.set_handles_visible(False)
         self.setZValue(style.Z_BOX)
 
@@ -66,6 +67,9 @@ class BoxItem(QGraphicsItem):
         self.update()
 
     def set_handles_visible(self, on: bool) -> None:
+        if on == self._handles_on:
+            return
+        self._handles_on = on
         for handle in self.handles.values():
             handle.setVisible(on)
 

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from medpose_gui.core.annotations import Instance, Source, Visibility
 from medpose_gui.widgets.items import style
 from medpose_gui.widgets.items.box_item import BoxItem
-from medpose_gui.widgets.items.keypoint_item import KeypointItem
 from medpose_gui.widgets.items.label_item import LabelItem
+from medpose_gui.widgets.items.points_item import PointsItem
 from medpose_gui.widgets.items.skeleton_item import SkeletonItem
 
 if TYPE_CHECKING:
@@ -44,9 +45,8 @@ class InstanceItems:
         self.box = BoxItem()
         self.label = LabelItem()
         self.skeleton = SkeletonItem()
-        self.points: list[KeypointItem] = []
-        self._scene = scene
-        for item in (self.box, self.label, self.skeleton):
+        self.points_item = PointsItem()
+        for item in (self.box, self.label, self.skeleton, self.points_item):
             scene.addItem(item)
         self.inst: Instance | None = None
         self.names: tuple[str, ...] | None = None
@@ -60,12 +60,16 @@ class InstanceItems:
         self._edge_colors: list[QColor] = []
         self._schema_key: tuple | None = None  # what _colors/_edges were built for
         self._selected, self._selected_k, self._pixel = False, -1, 1.0
+        self._z_bonus: float | None = None  # selection bonus the z values were set for
+        self._look_key: tuple | None = None  # what the box pen/fill were set for
 
     # -- content ------------------------------------------------------------------
     def show(self, inst: Instance, schema: KeypointSchema | None, options: DisplayOptions,
              pixel: float) -> None:
         """Draw ``inst`` (reusing this object's items) under ``options``."""
         self.inst, self.options, self._pixel = inst, options, pixel
+        for item in (self.box, self.skeleton, self.points_item):
+            item.set_pixel_size(pixel)  # a pooled item may come from another zoom
         self.visible = options.categories is None or inst.category in options.categories
         k = inst.num_keypoints
         self._use_schema(schema, inst.category, k)
@@ -78,27 +82,20 @@ class InstanceItems:
         occluded = vis == Visibility.OCCLUDED
         opacity = style.score_opacities(scores)
 
-        self._ensure_points(k)
-        # Plain lists: per-element numpy indexing would dominate this loop.
-        xy, shown, occ, alpha = (self.xy.tolist(), self.shown.tolist(), occluded.tolist(),
-                                 opacity.tolist())
-        for i, item in enumerate(self.points):
-            item.uid, item.k = inst.uid, i
-            item.setVisible(shown[i])
-            if shown[i]:
-                item.setPos(xy[i][0], xy[i][1])
-                item.setOpacity(alpha[i])
-                item.set_look(self._colors[i], occ[i], i == self._selected_k)
+        # Plain lists: the item reads them per point while painting.
+        self.points_item.set_points(self.xy, self.shown.tolist(), occluded.tolist(),
+                                    opacity.tolist(), self._colors)
+        _set_visible(self.points_item, self.visible)
 
         self.skeleton.set_skeleton(self.xy, self.shown, occluded, self._edges,
                                    self._edge_colors)
-        self.skeleton.setVisible(self.visible and options.show_skeleton)
+        _set_visible(self.skeleton, self.visible and options.show_skeleton)
 
         self.box.set_rect(*self.bbox)
-        self.box.setVisible(self.visible and options.show_boxes)
+        _set_visible(self.box, self.visible and options.show_boxes)
         self.label.set_label(style.instance_text(inst), style.category_color(inst.category),
                              translucent=inst.source == Source.PREDICTED)
-        self.label.setVisible(self.visible and options.show_labels)
+        _set_visible(self.label, self.visible and options.show_labels)
         self._place_label()
         self._restyle()
 
@@ -117,63 +114,59 @@ class InstanceItems:
         self._edge_colors = [QColor(*edge_rgb[i]) if i < len(edge_rgb) else fallback
                              for i in range(len(self._edges))]
 
-    def _ensure_points(self, k: int) -> None:
-        while len(self.points) < k:
-            item = KeypointItem("", len(self.points))
-            self._scene.addItem(item)
-            self.points.append(item)
-        while len(self.points) > k:
-            self._scene.removeItem(self.points.pop())
-
     # -- selection and zoom -------------------------------------------------------
     def set_selected(self, selected: bool, k: int | None) -> None:
         """Highlight the instance (box fill + handles) and point ``k`` of it."""
         k = -1 if k is None or not selected else k
         if selected == self._selected and k == self._selected_k:
             return
-        old_k = self._selected_k
         self._selected, self._selected_k = selected, k
-        for i in {old_k, k}:
-            if 0 <= i < len(self.points):
-                item = self.points[i]
-                item.set_look(self._colors[i], item.occluded, i == k)
+        self.points_item.set_selected_k(k)
         self._restyle()
 
     def _restyle(self) -> None:
         if self.inst is None:
             return
         selected = self._selected
-        fill = QBrush()
-        if selected:
-            tint = style.category_color(self.inst.category)
-            tint.setAlpha(28)
-            fill = QBrush(tint)
-        self.box.set_look(style.box_pen(self.inst.category, self.inst.source, selected), fill)
+        look = (self.inst.category, self.inst.source, selected)
+        if look != self._look_key:  # pens are rebuilt only when the look changes
+            self._look_key = look
+            fill = QBrush()
+            if selected:
+                tint = style.category_color(self.inst.category)
+                tint.setAlpha(28)
+                fill = QBrush(tint)
+            self.box.set_look(style.box_pen(self.inst.category, self.inst.source, selected),
+                              fill)
         self.box.set_handles_visible(selected and self.box.isVisible())
         bonus = style.Z_SELECTED_BONUS if selected else 0.0
-        self.box.setZValue(style.Z_BOX + bonus)
-        self.skeleton.setZValue(style.Z_SKELETON + bonus)
-        self.label.setZValue(style.Z_LABEL + bonus)
-        for i, item in enumerate(self.points):
-            item.setZValue(style.Z_POINT + bonus + (1.0 if i == self._selected_k else 0.0))
+        if bonus != self._z_bonus:
+            self._z_bonus = bonus
+            self.box.setZValue(style.Z_BOX + bonus)
+            self.skeleton.setZValue(style.Z_SKELETON + bonus)
+            self.points_item.setZValue(style.Z_POINT + bonus)
+            self.label.setZValue(style.Z_LABEL + bonus)
 
     def set_pixel_size(self, pixel: float) -> None:
         """Adapt to a zoom: repaint margins and where the label fits."""
         self._pixel = pixel
         self.box.set_pixel_size(pixel)
         self.skeleton.set_pixel_size(pixel)
+        self.points_item.set_pixel_size(pixel)
         self._place_label()
 
     def _place_label(self) -> None:
         x1, y1 = min(self.bbox[0], self.bbox[2]), min(self.bbox[1], self.bbox[3])
-        self.label.setPos(float(x1), float(y1))
+        pos = QPointF(float(x1), float(y1))
+        if pos != self.label.pos():
+            self.label.setPos(pos)
         # Above the box unless that would leave the image (tag height in scene units).
         self.label.set_inside(y1 < (self.label.tag_height() + 2.0) * self._pixel)
 
     # -- live changes during a drag ----------------------------------------------
     def move_point(self, k: int, x: float, y: float) -> None:
         self.xy[k] = (x, y)
-        self.points[k].setPos(x, y)
+        self.points_item.move_point(k, x, y)
         self.skeleton.move_point(k, x, y)
 
     def move_box(self, box: np.ndarray) -> None:
@@ -188,5 +181,13 @@ class InstanceItems:
         self.visible = False
         self.shown = np.zeros(0, dtype=bool)
         self._selected, self._selected_k = False, -1
-        for item in (self.box, self.label, self.skeleton, *self.points):
-            item.setVisible(False)
+        self.points_item.set_selected_k(-1)
+        self.points_item.set_hover(-1)
+        for item in (self.box, self.label, self.skeleton, self.points_item):
+            _set_visible(item, False)
+
+
+def _set_visible(item: QGraphicsItem, on: bool) -> None:
+    """``setVisible`` only on a change (each call costs a scene update in Qt)."""
+    if item.isVisible() != on:
+        item.setVisible(on)
