@@ -1,4 +1,4 @@
-"""Test-wide settings.
+"""Test-wide settings and shared fixtures.
 
 Qt renders offscreen. Torch runs one intra-op thread: on the 2-core CI machine the GUI
 tests' decode/prefetch threads compete with torch's pool, and two torch threads then
@@ -7,6 +7,26 @@ load). The fixtures' tolerances hold for 1 thread (fixtures/*/README.md, Toleran
 """
 
 import os
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture()
+def server():
+    """An HTTP server on loopback with Range support (tests/loopback_http.py)."""
+    from tests.loopback_http import start_server, stop_server
+
+    srv, thread = start_server()
+    yield srv
+    stop_server(srv, thread)
+
+
+@pytest.fixture()
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty user data folder for the model registry (MEDPOSE_DATA_DIR)."""
+    monkeypatch.setenv("MEDPOSE_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"

@@ -6,11 +6,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import socket
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -30,79 +26,11 @@ from medpose_gui.model_registry import (
 )
 from medpose_gui.model_registry.download import part_path
 from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.loopback_http import Route
 
 DETECTOR_FILE = DETECTRON2 / "model_final.pth"
 CASUALTY_FILE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
 USER_FILE = VITPOSE / "vitpose_tiny_user_k6.pth"
-
-
-# -- a small HTTP server with Range support -------------------------------------------------
-
-@dataclass
-class Route:
-    body: bytes
-    content_type: str = "application/octet-stream"
-    drops: list[int] = field(default_factory=list)  # per request: close after this many bytes
-    ranges: bool = True  # False: ignore Range headers like a server without resume support
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        route = self.server.routes.get(self.path)
-        self.server.requests.append((self.path, self.headers.get("Range")))
-        if route is None:
-            self.send_error(404)
-            return
-        body, start = route.body, 0
-        wanted = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
-        if wanted and route.ranges:
-            start = int(wanted.group(1))
-            if start >= len(body):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(body)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        else:
-            self.send_response(200)
-        payload = body[start:]
-        self.send_header("Content-Type", route.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if route.drops:
-            payload = payload[:route.drops.pop(0)]  # then the connection closes: a drop
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    routes: dict[str, Route]
-    requests: list[tuple[str, str | None]]
-
-
-@pytest.fixture()
-def server():
-    srv = _Server(("127.0.0.1", 0), _Handler)
-    srv.routes, srv.requests = {}, []
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
-
-
-@pytest.fixture()
-def data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("MEDPOSE_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def _sha(path: Path) -> str:

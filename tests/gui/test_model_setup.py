@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from medpose_gui.app import MainWindow  # noqa: E402
@@ -20,30 +18,11 @@ from medpose_gui.widgets.models_dialog import ModelsDialog  # noqa: E402
 from medpose_gui.widgets.settings import ModelSettings  # noqa: E402
 from tests.fixture_paths import DETECTRON2, VITPOSE  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
-from tests.test_model_registry import Route, _Handler, _Server  # noqa: E402
+from tests.loopback_http import Route  # noqa: E402
 
 DETECTOR_FILE = DETECTRON2 / "model_final.pth"
 CASUALTY_FILE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
 TIMEOUT_MS = 60000  # loading checks import torch; the CI machine is small
-
-
-@pytest.fixture()
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDPOSE_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
-@pytest.fixture()
-def server():
-    srv = _Server(("127.0.0.1", 0), _Handler)
-    srv.routes, srv.requests = {}, []
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
 
 
 def _dialog(qtbot, base: ModelSettings | None = None) -> tuple[ModelSetupDialog, list]:
