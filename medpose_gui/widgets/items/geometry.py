@@ -100,3 +100,14 @@ def nearest_point(xy: np.ndarray, shown: np.ndarray, x: float, y: float, radius:
     k = int(np.argmin(d2))
     dist = float(np.sqrt(d2[k]))
     return (k, dist) if dist <= radius else (-1, float("inf"))
+
+
+def shown_extent(xy: np.ndarray, shown: np.ndarray) -> tuple[float, float, float, float] | None:
+    """x, y, width, height of the shown points (None when no point is shown)."""
+    shown = np.asarray(shown, dtype=bool)
+    if not shown.any():
+        return None
+    pts = np.asarray(xy)[shown]
+    x1, y1 = pts.min(axis=0)
+    x2, y2 = pts.max(axis=0)
+    return float(x1), float(y1), float(x2 - x1), float(y2 - y1)

@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from medpose_gui.widgets.items import style
+from medpose_gui.widgets.items.geometry import shown_extent
 
 _R = style.POINT_RADIUS
 _EXTENT = _R + 5.0  # marker + selection ring + antialiasing, screen px
@@ -186,15 +187,9 @@ class PointsItem(QGraphicsItem):
     # -- Qt -----------------------------------------------------------------------
     def _refresh_bounds(self) -> None:
         self.prepareGeometryChange()
-        shown = np.asarray(self._shown, dtype=bool)
-        self._any_shown = bool(shown.any())
-        if self._any_shown:
-            pts = self._xy[shown]
-            x1, y1 = pts.min(axis=0)
-            x2, y2 = pts.max(axis=0)
-            self._bounds = QRectF(float(x1), float(y1), float(x2 - x1), float(y2 - y1))
-        else:
-            self._bounds = QRectF()
+        extent = shown_extent(self._xy, self._shown)
+        self._any_shown = extent is not None
+        self._bounds = QRectF(*extent) if extent is not None else QRectF()
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)

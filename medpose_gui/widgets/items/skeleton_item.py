@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from medpose_gui.widgets.items import style
+from medpose_gui.widgets.items.geometry import shown_extent
 
 _LINE_OUTLINE = QColor(25, 25, 25)  # opaque: translucent wide lines are slow to raster
 
@@ -52,13 +53,8 @@ class SkeletonItem(QGraphicsItem):
 
     def _refresh_bounds(self) -> None:
         self.prepareGeometryChange()
-        if self._shown.any():
-            pts = self._xy[self._shown]
-            x1, y1 = pts.min(axis=0)
-            x2, y2 = pts.max(axis=0)
-            self._bounds = QRectF(float(x1), float(y1), float(x2 - x1), float(y2 - y1))
-        else:
-            self._bounds = QRectF()
+        extent = shown_extent(self._xy, self._shown)
+        self._bounds = QRectF(*extent) if extent is not None else QRectF()
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
