@@ -10,6 +10,7 @@ inspector shows its keypoints, then ``QWidget.grab()``.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -85,8 +86,6 @@ def _save_small_png(pixmap, out: Path) -> None:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not pixmap.save(buffer, "PNG"):
         raise SystemExit(f"cannot write {out}")
-    import io
-
     image = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                    dither=Image.Dither.NONE).save(out, optimize=True)
