@@ -29,7 +29,9 @@ from medpose_gui.core.annotations import Instance
 from medpose_gui.core.edits import Edit
 from medpose_gui.widgets import frame_view_menu, view_bindings
 from medpose_gui.widgets.items import style
+from medpose_gui.widgets.items.annotation_layer import AnnotationLayer
 from medpose_gui.widgets.items.frame_image import FrameImageError, FrameImageItem
+from medpose_gui.widgets.items.frame_prep import SchemaLooks, prepare
 from medpose_gui.widgets.items.geometry import clamp_point
 from medpose_gui.widgets.items.instance_items import DisplayOptions, InstanceItems
 
@@ -63,11 +65,13 @@ class FrameView(QGraphicsView):
         super().__init__(parent)
         self.setObjectName("frameView")
         scene = QGraphicsScene(self)
-        # A few hundred items that move and resize: a linear scan beats a stale BSP tree.
+        # A handful of items (image, annotation layer, rubber band): no index to keep up.
         scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setScene(scene)
         self._image = FrameImageItem()
         scene.addItem(self._image)
+        self._layer = AnnotationLayer()
+        scene.addItem(self._layer)
 
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setBackgroundBrush(QColor(32, 33, 36))
@@ -88,6 +92,7 @@ class FrameView(QGraphicsView):
         self._items: dict[str, InstanceItems] = {}  # uid -> items, in drawing order
         self._pool: list[InstanceItems] = []  # parked items for the next frame
         self._schemas: dict[str, KeypointSchema] = {}
+        self._looks = SchemaLooks()
         self._options = DisplayOptions()
         self._selected: str | None = None
         self._selected_k: int | None = None
@@ -132,12 +137,18 @@ class FrameView(QGraphicsView):
         for uid in [uid for uid in old_items if uid not in wanted]:
             self._pool.append(old_items.pop(uid))  # free for this frame's new instances
         px = self.pixel_size()
-        for inst in instances:
+        cats = self._options.categories
+        looks = [self._looks.get(self._schemas.get(inst.category), inst.category,
+                                 inst.num_keypoints) for inst in instances]
+        preps = prepare(instances, looks,
+                        [cats is None or inst.category in cats for inst in instances],
+                        self._options.min_score)
+        for inst, look, prep in zip(instances, looks, preps, strict=True):
             items = old_items.pop(inst.uid, None)
             if items is None:
-                items = self._pool.pop() if self._pool else InstanceItems(self.scene())
+                items = self._pool.pop() if self._pool else InstanceItems(self._layer)
             if inst.uid != dragged:
-                items.show(inst, self._schemas.get(inst.category), self._options, px)
+                items.show(inst, look, prep, self._options, px)
             self._items[inst.uid] = items
         for items in self._pool:
             if items.inst is not None:
@@ -195,6 +206,8 @@ class FrameView(QGraphicsView):
         for uid, items in self._items.items():
             on = uid == self._selected
             items.set_selected(on, self._selected_k if on else None)
+        on_top = self._items.get(self._selected) if self._selected is not None else None
+        self._layer.set_entries(list(self._items.values()), on_top)
 
     # -- modes --------------------------------------------------------------------------
     def set_draw_box_mode(self, on: bool) -> None:
@@ -263,6 +276,11 @@ class FrameView(QGraphicsView):
     def items_for(self, uid: str) -> InstanceItems | None:
         return self._items.get(uid)
 
+    def drawing_order(self) -> list[str]:
+        """uids of the instances drawn now, bottom first (the selected one on top)."""
+        return [items.inst.uid for items in self._layer.drawing_order()
+                if items.inst is not None and items.visible]
+
     def category_names(self) -> list[str]:
         return list(self._schemas)
 
@@ -328,6 +346,8 @@ class FrameView(QGraphicsView):
         return FIT_MARGIN * min(vp.width() / w, vp.height() / h)
 
     def _set_scale(self, scale: float) -> None:
+        if scale == self.transform().m11():
+            return  # every frame re-fits: nothing to redo when the size did not change
         self.setTransform(QTransform.fromScale(scale, scale))
         self._image.set_scale(scale)
         px = 1.0 / scale
@@ -451,7 +471,7 @@ class FrameView(QGraphicsView):
         for h, on in ((self._hover, False), (hit, True)):
             items = self._items.get(h.uid) if h.is_point else None
             if items is not None:
-                items.points_item.set_hover(h.k if on else -1)
+                items.set_hover(h.k if on else -1)
         self._hover = hit
 
     def _update_idle_cursor(self) -> None:

@@ -56,18 +56,18 @@ def test_object_name_is_frame_view(view):
 def test_sources_points_and_labels_look_different(view):
     pred, corr, manual = _instances()
     view.set_annotations([pred, corr, manual], SCHEMAS)
-    styles = {uid: view.items_for(uid).box._pen for uid in (pred.uid, corr.uid, manual.uid)}
+    styles = {uid: view.items_for(uid).box.pen for uid in (pred.uid, corr.uid, manual.uid)}
     assert styles[pred.uid].dashPattern() and styles[corr.uid].style() == Qt.PenStyle.SolidLine
     assert styles[manual.uid].widthF() > styles[corr.uid].widthF()
     assert all(pen.isCosmetic() for pen in styles.values())
     assert view.items_for(pred.uid).label.text == "patient 0.97 · predicted"
     assert view.items_for(manual.uid).label.text == "patient · manual"
-    points = view.items_for(corr.uid).points_item
+    points = view.items_for(corr.uid).markers
     assert points.marker(9).occluded and not points.marker(8).occluded
     assert not points.marker(16).shown  # absent: not drawn
     # Confidence: the lower-scoring point is fainter; colour from the schema.
     lo, hi = int(np.argmin(pred.scores)), int(np.argmax(pred.scores))
-    pred_points = view.items_for(pred.uid).points_item
+    pred_points = view.items_for(pred.uid).markers
     assert pred_points.marker(lo).opacity < pred_points.marker(hi).opacity
     assert pred_points.marker(5).color_rgb == tuple(SCHEMAS["patient"].keypoint_colors[5])
 
@@ -80,7 +80,7 @@ def test_hovering_a_point_names_it_with_score_and_visibility(view, qtbot):
     from PySide6.QtTest import QTest
     QTest.mouseMove(view.viewport(), view.mapFromScene(view.keypoint_scene_pos(pred.uid, 15)))
     assert texts[-1] == f"left_knee · score {pred.scores[15]:.2f} · visible"
-    assert view.items_for(pred.uid).points_item.marker(15).hover  # ringed: a press grabs it
+    assert view.items_for(pred.uid).markers.marker(15).hover  # ringed: a press grabs it
     at = view.mapFromScene(view.keypoint_scene_pos(pred.uid, 15))
     QApplication.sendEvent(view.viewport(), QHelpEvent(
         QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at)))
@@ -120,16 +120,19 @@ def test_actual_size_is_one_image_pixel_per_screen_pixel(view):
 def test_markers_and_lines_keep_their_screen_size_when_zooming(view):
     pred, *_ = _instances()
     view.set_annotations([pred], SCHEMAS)
-    item = view.items_for(pred.uid).points_item
+    items = view.items_for(pred.uid)
+
+    def marker_rect():
+        return items.markers.marker_scene_rect(3, view.pixel_size())
 
     def on_screen_width():
-        return view.viewportTransform().mapRect(item.marker_scene_rect(3)).width()
+        return view.viewportTransform().mapRect(marker_rect()).width()
 
     small = on_screen_width()
-    assert item.sceneBoundingRect().contains(item.marker_scene_rect(3))  # repainted whole
+    assert items.extent.contains(marker_rect())  # a repaint of the instance covers it
     view.zoom_by(4.0)
     assert on_screen_width() == pytest.approx(small)
-    assert item.sceneBoundingRect().contains(item.marker_scene_rect(3))
+    assert items.extent.contains(marker_rect())
 
 
 def test_dragging_the_background_pans_and_a_click_there_clears_the_selection(view):
@@ -175,15 +178,15 @@ def test_the_selected_point_is_ringed_and_its_instance_drawn_on_top(view):
     pred, corr, _ = _instances()
     view.set_annotations([pred, corr], SCHEMAS)
     view.select_keypoint(corr.uid, 4)
-    markers = view.items_for(corr.uid).points_item
+    markers = view.items_for(corr.uid).markers
     assert markers.marker(4).selected
     assert not any(markers.marker(k).selected for k in range(21) if k != 4)
-    assert not any(view.items_for(pred.uid).points_item.marker(k).selected for k in range(21))
-    z = {uid: view.items_for(uid).points_item.zValue() for uid in (pred.uid, corr.uid)}
-    assert z[corr.uid] > z[pred.uid]
+    assert not any(view.items_for(pred.uid).markers.marker(k).selected for k in range(21))
+    assert view.drawing_order() == [pred.uid, corr.uid]
     view.select_keypoint(pred.uid, 2)
+    assert view.drawing_order() == [corr.uid, pred.uid]
     assert not markers.marker(4).selected
-    assert view.items_for(pred.uid).points_item.marker(2).selected
+    assert view.items_for(pred.uid).markers.marker(2).selected
 
 
 def test_a_visible_marker_is_painted_in_its_schema_colour_at_its_point(view):
@@ -215,7 +218,7 @@ def test_min_score_and_category_filters_hide_and_unpick(view):
     view.set_annotations([pred, corr], SCHEMAS)
     lo = int(np.argmin(pred.scores))
     view.set_display_options(min_score=float(pred.scores[lo]) + 1e-6)
-    assert not view.items_for(pred.uid).points_item.marker(lo).shown
+    assert not view.items_for(pred.uid).markers.marker(lo).shown
     view.set_display_options(categories=["user"], show_boxes=False)
     assert not view.items_for(pred.uid).box.isVisible()
     assert [uid for uid, _ in view.displayed_items()] == []

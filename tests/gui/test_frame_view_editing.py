@@ -117,7 +117,7 @@ def test_v_cycles_visible_occluded_absent_visible(harness):
         seen.append(int(harness.instance(uid).keypoints[LEFT_KNEE, 2]))
     assert seen == [Visibility.OCCLUDED, Visibility.ABSENT, Visibility.VISIBLE]
     assert len(harness.edits) == 3
-    assert harness.view.items_for(uid).points_item.marker(LEFT_KNEE).shown
+    assert harness.view.items_for(uid).markers.marker(LEFT_KNEE).shown
 
 
 def test_an_absent_point_is_not_drawn_and_is_placed_by_a_click(harness):
@@ -125,7 +125,7 @@ def test_an_absent_point_is_not_drawn_and_is_placed_by_a_click(harness):
     view.select_keypoint(uid, LEFT_KNEE)
     QTest.keyClick(view, Qt.Key.Key_V)
     QTest.keyClick(view, Qt.Key.Key_V)  # now absent
-    assert not view.items_for(uid).points_item.marker(LEFT_KNEE).shown
+    assert not view.items_for(uid).markers.marker(LEFT_KNEE).shown
 
     view.begin_place_keypoint(uid, LEFT_KNEE)
     target = _vp(view, 400, 200)

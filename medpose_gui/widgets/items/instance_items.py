@@ -1,9 +1,11 @@
-"""The graphics items of one instance, kept and reused across frames.
+"""What one instance looks like on the frame view, kept and reused across frames.
 
-:class:`InstanceItems` shows an :class:`~medpose_gui.core.annotations.Instance` with its
-schema's colours and edges, and offers the few in-place changes a drag needs
-(:meth:`move_point`, :meth:`move_box`). It never edits anything: the view turns a finished
-drag into a core edit and the project's new instance comes back through :meth:`show`.
+:class:`InstanceItems` turns an :class:`~medpose_gui.core.annotations.Instance` into its
+box, label, skeleton and markers (schema colours and edges, display options) and offers
+the few in-place changes a drag needs (:meth:`move_point`, :meth:`move_box`). The frame's
+:class:`~.annotation_layer.AnnotationLayer` paints it. It never edits anything: the view
+turns a finished drag into a core edit and the project's new instance comes back through
+:meth:`show`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush
 
-from medpose_gui.core.annotations import Instance, Source, Visibility
+from medpose_gui.core.annotations import Instance, Source
 from medpose_gui.widgets.items import style
-from medpose_gui.widgets.items.box_item import BoxItem
-from medpose_gui.widgets.items.label_item import LabelItem
-from medpose_gui.widgets.items.points_item import PointsItem
-from medpose_gui.widgets.items.skeleton_item import SkeletonItem
+from medpose_gui.widgets.items.box import HANDLE_EXTENT, Box
+from medpose_gui.widgets.items.label import Label
+from medpose_gui.widgets.items.markers import EXTENT as MARKER_EXTENT
+from medpose_gui.widgets.items.markers import Markers
+from medpose_gui.widgets.items.skeleton import Skeleton
 
 if TYPE_CHECKING:
-    from medpose_gui.core.schema import KeypointSchema
+    from medpose_gui.widgets.items.annotation_layer import AnnotationLayer
+    from medpose_gui.widgets.items.frame_prep import PreparedInstance, SchemaLook
+
+_BOX_MARGIN = max(3.0, HANDLE_EXTENT)  # pen and handles beyond the box edge, screen px
 
 
 @dataclass(frozen=True)
@@ -39,15 +44,14 @@ class DisplayOptions:
 
 
 class InstanceItems:
-    """Box, label, skeleton and markers of one instance in a scene."""
+    """Box, label, skeleton and markers of one instance."""
 
-    def __init__(self, scene: QGraphicsScene) -> None:
-        self.box = BoxItem()
-        self.label = LabelItem()
-        self.skeleton = SkeletonItem()
-        self.points_item = PointsItem()
-        for item in (self.box, self.label, self.skeleton, self.points_item):
-            scene.addItem(item)
+    def __init__(self, layer: AnnotationLayer) -> None:
+        self.layer = layer
+        self.box = Box()
+        self.label = Label()
+        self.skeleton = Skeleton()
+        self.markers = Markers()
         self.inst: Instance | None = None
         self.names: tuple[str, ...] | None = None
         self.xy = np.zeros((0, 2))  # current point positions (moved live by a drag)
@@ -55,124 +59,118 @@ class InstanceItems:
         self.shown = np.zeros(0, dtype=bool)  # drawn and pickable points
         self.visible = False  # instance passes the category filter
         self.options = DisplayOptions()
-        self._colors: list[QColor] = []
-        self._edges: tuple[tuple[int, int], ...] = ()
-        self._edge_colors: list[QColor] = []
-        self._schema_key: tuple | None = None  # what _colors/_edges were built for
+        self.extent = QRectF()  # where it paints, image pixels (repaint and culling area)
         self._selected, self._selected_k, self._pixel = False, -1, 1.0
-        self._z_bonus: float | None = None  # selection bonus the z values were set for
-        self._look_key: tuple | None = None  # what the box pen/fill were set for
 
     # -- content ------------------------------------------------------------------
-    def show(self, inst: Instance, schema: KeypointSchema | None, options: DisplayOptions,
-             pixel: float) -> None:
-        """Draw ``inst`` (reusing this object's items) under ``options``."""
+    def show(self, inst: Instance, look: SchemaLook, prep: PreparedInstance,
+             options: DisplayOptions, pixel: float) -> None:
+        """Show ``inst`` (``prep`` from :func:`.frame_prep.prepare`) under ``options``.
+
+        The view repaints the layer afterwards.
+        """
         self.inst, self.options, self._pixel = inst, options, pixel
-        for item in (self.box, self.skeleton, self.points_item):
-            item.set_pixel_size(pixel)  # a pooled item may come from another zoom
         self.visible = options.categories is None or inst.category in options.categories
-        k = inst.num_keypoints
-        self._use_schema(schema, inst.category, k)
+        self.names = look.names
         self.xy = inst.keypoints[:, :2].copy()
         self.bbox = inst.box.copy()
-        vis = inst.keypoints[:, 2]
-        scores = inst.scores
-        confident = np.isnan(scores) | (scores >= options.min_score)
-        self.shown = (vis > Visibility.ABSENT) & confident & self.visible
-        occluded = vis == Visibility.OCCLUDED
-        opacity = style.score_opacities(scores)
-
-        # Plain lists: the item reads them per point while painting.
-        self.points_item.set_points(self.xy, self.shown.tolist(), occluded.tolist(),
-                                    opacity.tolist(), self._colors)
-        _set_visible(self.points_item, self.visible)
-
-        self.skeleton.set_skeleton(self.xy, self.shown, occluded, self._edges,
-                                   self._edge_colors)
-        _set_visible(self.skeleton, self.visible and options.show_skeleton)
-
-        self.box.set_rect(*self.bbox)
-        _set_visible(self.box, self.visible and options.show_boxes)
-        self.label.set_label(style.instance_text(inst), style.category_color(inst.category),
+        self.shown = prep.shown
+        self.markers.set_points(self.xy, prep.shown_list, prep.occluded_list,
+                                prep.opacity_list, prep.step_list, look.rgba)
+        self.skeleton.set_edges(self.xy, look.edges, prep.edge_drawn, prep.edge_looks)
+        self.skeleton.visible = self.visible and options.show_skeleton
+        self.box.set_rect(*self.bbox.tolist())
+        self.box.visible = self.visible and options.show_boxes
+        self.label.set_label(style.instance_text(inst), style.category_rgba(inst.category),
                              translucent=inst.source == Source.PREDICTED)
-        _set_visible(self.label, self.visible and options.show_labels)
-        self._place_label()
+        self.label.visible = self.visible and options.show_labels
         self._restyle()
+        self._place_label()
+        self._refresh_extent(prep.points_box)
 
-    def _use_schema(self, schema: KeypointSchema | None, category: str, k: int) -> None:
-        """Names, colours and edges for this instance (rebuilt only when they change)."""
-        key = (id(schema), category, k)
-        if key == self._schema_key:
-            return
-        self._schema_key = key
-        self.names = tuple(schema.keypoints) if schema is not None else None
-        fallback = style.category_color(category)
-        rgb = list(schema.keypoint_colors) if schema is not None else []
-        self._colors = [QColor(*rgb[i]) if i < len(rgb) else fallback for i in range(k)]
-        self._edges = tuple(schema.edges) if schema is not None else ()
-        edge_rgb = list(schema.edge_colors) if schema is not None else []
-        self._edge_colors = [QColor(*edge_rgb[i]) if i < len(edge_rgb) else fallback
-                             for i in range(len(self._edges))]
-
-    # -- selection and zoom -------------------------------------------------------
+    # -- selection, hover and zoom ------------------------------------------------
     def set_selected(self, selected: bool, k: int | None) -> None:
         """Highlight the instance (box fill + handles) and point ``k`` of it."""
         k = -1 if k is None or not selected else k
         if selected == self._selected and k == self._selected_k:
             return
         self._selected, self._selected_k = selected, k
-        self.points_item.set_selected_k(k)
+        self.markers.set_selected_k(k)
         self._restyle()
+        self.layer.repaint_area(self.extent)
+
+    def set_hover(self, k: int) -> None:
+        """Ring point ``k`` (-1: none) as the one a press would grab."""
+        old = self.markers.hover_k
+        if k == old:
+            return
+        self.markers.set_hover(k)
+        for j in (old, k):
+            if 0 <= j < len(self.xy):
+                self.layer.repaint_area(self.markers.marker_scene_rect(j, self._pixel))
 
     def _restyle(self) -> None:
         if self.inst is None:
             return
         selected = self._selected
         look = (self.inst.category, self.inst.source, selected)
-        if look != self._look_key:  # pens are rebuilt only when the look changes
-            self._look_key = look
+        if look != self.box.look_key:  # pens are rebuilt only when the look changes
             fill = QBrush()
             if selected:
                 tint = style.category_color(self.inst.category)
                 tint.setAlpha(28)
                 fill = QBrush(tint)
             self.box.set_look(style.box_pen(self.inst.category, self.inst.source, selected),
-                              fill)
-        self.box.set_handles_visible(selected and self.box.isVisible())
-        bonus = style.Z_SELECTED_BONUS if selected else 0.0
-        if bonus != self._z_bonus:
-            self._z_bonus = bonus
-            self.box.setZValue(style.Z_BOX + bonus)
-            self.skeleton.setZValue(style.Z_SKELETON + bonus)
-            self.points_item.setZValue(style.Z_POINT + bonus)
-            self.label.setZValue(style.Z_LABEL + bonus)
+                              fill, look)
+        self.box.handles_visible = selected
 
     def set_pixel_size(self, pixel: float) -> None:
-        """Adapt to a zoom: repaint margins and where the label fits."""
+        """Adapt to a zoom: where the label fits and the screen-sized margins."""
         self._pixel = pixel
-        self.box.set_pixel_size(pixel)
-        self.skeleton.set_pixel_size(pixel)
-        self.points_item.set_pixel_size(pixel)
         self._place_label()
+        self._refresh_extent()
 
     def _place_label(self) -> None:
         x1, y1 = min(self.bbox[0], self.bbox[2]), min(self.bbox[1], self.bbox[3])
-        pos = QPointF(float(x1), float(y1))
-        if pos != self.label.pos():
-            self.label.setPos(pos)
+        self.label.anchor = (float(x1), float(y1))
         # Above the box unless that would leave the image (tag height in scene units).
-        self.label.set_inside(y1 < (self.label.tag_height() + 2.0) * self._pixel)
+        self.label.inside = y1 < (self.label.tag_height() + 2.0) * self._pixel
+
+    def _refresh_extent(self, points_box: tuple[float, float, float, float] | None = None
+                        ) -> None:
+        """Where the instance paints; ``points_box`` spares finding the shown points' extent."""
+        px = self._pixel
+        extent = QRectF()
+        if self.box.visible:
+            m = _BOX_MARGIN * px
+            extent = self.box.rect().adjusted(-m, -m, m, m)
+        if points_box is None and self.shown.any():
+            pts = self.xy[self.shown]
+            points_box = (*pts.min(axis=0).tolist(), *pts.max(axis=0).tolist())
+        if points_box is not None:
+            x1, y1, x2, y2 = points_box
+            m = MARKER_EXTENT * px
+            extent = extent.united(QRectF(x1 - m, y1 - m, x2 - x1 + 2 * m, y2 - y1 + 2 * m))
+        if self.label.visible:
+            extent = extent.united(self.label.scene_rect(px).adjusted(-px, -px, px, px))
+        self.extent = extent
 
     # -- live changes during a drag ----------------------------------------------
     def move_point(self, k: int, x: float, y: float) -> None:
+        before = self.extent
         self.xy[k] = (x, y)
-        self.points_item.move_point(k, x, y)
+        self.markers.move_point(k, x, y)
         self.skeleton.move_point(k, x, y)
+        self._refresh_extent()
+        self.layer.repaint_area(before.united(self.extent))
 
     def move_box(self, box: np.ndarray) -> None:
+        before = self.extent
         self.bbox = np.asarray(box, dtype=np.float64).copy()
         self.box.set_rect(*self.bbox)
         self._place_label()
+        self._refresh_extent()
+        self.layer.repaint_area(before.united(self.extent))
 
     # -- life cycle ---------------------------------------------------------------
     def hide(self) -> None:
@@ -181,13 +179,7 @@ class InstanceItems:
         self.visible = False
         self.shown = np.zeros(0, dtype=bool)
         self._selected, self._selected_k = False, -1
-        self.points_item.set_selected_k(-1)
-        self.points_item.set_hover(-1)
-        for item in (self.box, self.label, self.skeleton, self.points_item):
-            _set_visible(item, False)
-
-
-def _set_visible(item: QGraphicsItem, on: bool) -> None:
-    """``setVisible`` only on a change (each call costs a scene update in Qt)."""
-    if item.isVisible() != on:
-        item.setVisible(on)
+        self.markers.set_selected_k(-1)
+        self.markers.set_hover(-1)
+        self.box.visible = self.label.visible = self.skeleton.visible = False
+        self.extent = QRectF()

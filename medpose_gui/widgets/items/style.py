@@ -7,6 +7,7 @@ easy to grab at 400 % as at 25 %.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -38,6 +39,12 @@ def category_color(name: str) -> QColor:
     if rgb is None:
         rgb = _PALETTE[sum(map(ord, name)) % len(_PALETTE)]
     return QColor(*rgb)
+
+
+@functools.lru_cache(maxsize=256)
+def category_rgba(name: str) -> int:
+    """:func:`category_color` as ``QColor.rgba()`` (cached: asked for every instance shown)."""
+    return category_color(name).rgba()
 
 
 @dataclass(frozen=True)
