@@ -102,7 +102,10 @@ def _blob(arr: np.ndarray) -> bytes:
 
 
 def _array(blob: bytes, cols: int = 0) -> np.ndarray:
-    arr = np.frombuffer(blob, dtype=_F8).astype(np.float64)  # own, writable copy
+    arr = np.frombuffer(blob, dtype=_F8).astype(np.float64)  # own copy, native byte order
+    # Read-only: the project hands the same decoded instances to every reader (its cache);
+    # a change goes through an edit, which builds new arrays.
+    arr.flags.writeable = False
     return arr.reshape(-1, cols) if cols else arr
 
 
@@ -159,8 +162,8 @@ def decode_instance(row: tuple) -> Instance:
     box_a, kps_a, scores_a = _array(box), _array(kps, 3), _array(scores)
     original = None
     if orig_same:
-        original = Prediction(box=box_a.copy(), box_score=box_score, keypoints=kps_a.copy(),
-                              scores=scores_a.copy())
+        original = Prediction(box=box_a, box_score=box_score, keypoints=kps_a,
+                              scores=scores_a)  # shared: the arrays are read-only
     elif obox is not None:
         original = Prediction(box=_array(obox), box_score=obox_score,
                               keypoints=_array(okps, 3), scores=_array(oscores))

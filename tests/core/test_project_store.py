@@ -7,7 +7,7 @@ import pytest
 
 from medpose_gui.core.annotations import Instance, ReviewState, Source
 from medpose_gui.core.project import MediaInfo, Project, ProjectError
-from medpose_gui.core.project_db import FORMAT_VERSION
+from medpose_gui.core.project_db import FORMAT_VERSION, SELECT_INSTANCE, decode_instance
 from medpose_gui.core.schema import Category, load_schema
 from tests.core.project_helpers import media_info, new_project, predicted
 
@@ -302,3 +302,37 @@ def test_frame_summary_stays_exact_through_every_kind_of_write(tmp_path):
     assert np.array_equal(cached.review, fresh.review)
     assert np.array_equal(cached.num_instances, fresh.num_instances)
     assert np.allclose(cached.mean_score, fresh.mean_score, equal_nan=True)
+
+
+def _read_from_file(path, frame: int) -> list[Instance]:
+    """The frame's instances as committed in the file, through a connection of our own."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(f"{SELECT_INSTANCE} WHERE frame = ? ORDER BY ord", (frame,))
+        return [decode_instance(r) for r in rows.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_instance_reads_follow_every_write_and_cannot_be_changed_in_place(tmp_path):
+    """instances() is served from memory between writes: it must never lag a write."""
+    path = tmp_path / "a.medpose"
+    rng = np.random.default_rng(11)
+    with new_project(path) as project:
+        for step in range(150):
+            frame = int(rng.integers(0, 6))
+            before = project.instances(frame)  # read (and cache) before each write
+            op = step % 4
+            if op == 0:
+                project.store_predictions({frame: [predicted(step), predicted(step + 500)]})
+            elif op == 1:
+                project.put_instance(frame, Instance.manual("patient", [0, 0, 5, 5], 21))
+            elif op == 2 and before:
+                project.remove_instance(frame, before[0].uid)
+            elif op == 3 and before:
+                project.put_instance(frame, before[-1].replace(track_id=step))
+            assert project.instances(frame) == _read_from_file(path, frame)
+        inst = project.instances(frame)[0]
+        with pytest.raises(ValueError, match="read-only"):
+            inst.keypoints[0, 0] = 1.0
+        assert project.instances(frame) is not project.instances(frame)  # callers' own lists
