@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QStringListModel, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -52,9 +51,16 @@ class InstancePanel(QWidget):
         self._uid = ""
         self._filling = False
 
-        self.list = QListWidget(self)
+        # A string model, not a QListWidget: a crowded frame (tens of persons) is one list
+        # handed to C++ instead of an item object per person on every frame shown.
+        self._rows = QStringListModel(self)
+        self.list = QListView(self)
         self.list.setObjectName("instanceList")
-        self.list.currentRowChanged.connect(self._row_changed)
+        self.list.setModel(self._rows)
+        self.list.setUniformItemSizes(True)  # one text layout, not one per person per frame
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._row_changed(current.row()))
         self.details = QLabel("", self)
         self.details.setObjectName("instanceDetails")
         self.details.setWordWrap(True)
@@ -94,13 +100,10 @@ class InstancePanel(QWidget):
         self._frame, self._instances, self._names = frame, list(instances), keypoint_names
         self._filling = True
         try:
-            self.list.clear()
-            for n, inst in enumerate(self._instances, start=1):
-                score = _fmt(inst.box_score)
-                item = QListWidgetItem(f"{n}. {inst.category} · {inst.source.value} · box {score} "
-                                       f"· pts {_fmt(inst.mean_score())}")
-                item.setData(Qt.ItemDataRole.UserRole, inst.uid)
-                self.list.addItem(item)
+            self._rows.setStringList([
+                f"{n}. {inst.category} · {inst.source.value} · box {_fmt(inst.box_score)} "
+                f"· pts {_fmt(inst.mean_score())}"
+                for n, inst in enumerate(self._instances, start=1)])
         finally:
             self._filling = False
         uids = [i.uid for i in self._instances]
@@ -112,7 +115,8 @@ class InstancePanel(QWidget):
         self._uid = uid if uid in uids else ""
         self._filling = True
         try:
-            self.list.setCurrentRow(uids.index(self._uid) if self._uid else -1)
+            row = uids.index(self._uid) if self._uid else -1
+            self.list.setCurrentIndex(self._rows.index(row) if row >= 0 else QModelIndex())
         finally:
             self._filling = False
         self._fill_table()

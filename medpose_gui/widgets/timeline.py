@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 # RGBA per review code of Project.frame_summary(): 0 unreviewed, 1 in progress, 2 approved.
 REVIEW_COLOURS = np.array([[90, 90, 90, 255], [230, 150, 30, 255], [60, 180, 75, 255]], np.uint8)
@@ -43,6 +43,8 @@ class Timeline(QWidget):
 
         self.label = QLabel("no media", self)
         self.label.setObjectName("timelineLabel")
+        # Its text changes every frame: never let it resize the window (see reserve_width).
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot = pg.PlotWidget(self, background="#202020")
         self.plot.setObjectName("timelinePlot")
         self.plot.setMinimumHeight(120)  # room for the three track labels on the left axis
