@@ -17,6 +17,7 @@ from types import TracebackType
 
 import numpy as np
 
+from ..thread_priority import PREFETCH_NICE, lower_this_thread
 from .cache import DEFAULT_CACHE_BYTES, FrameCache
 from .source import FrameSource
 
@@ -183,6 +184,7 @@ class Prefetcher:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        lower_this_thread(PREFETCH_NICE)
         seen = 0
         n = len(self._owner)
         while not self._stop.is_set():

@@ -69,6 +69,10 @@ class VideoSource(FrameSource):
             self._container.close()
             self._container = None
             raise
+        # Opening decoded the ends of the file, and FFmpeg made its decoding threads in the
+        # opening thread (the GUI's). The first read opens the file again so they are made
+        # in the reading thread, and share its priority (see thread_priority).
+        self._reopen_before_read = True
 
     # ---- opening -------------------------------------------------------------------------
     def _open_container(self) -> None:
@@ -234,6 +238,10 @@ class VideoSource(FrameSource):
         with self._lock:
             if self._container is None:
                 raise MediaError(f"{self.path}: source is closed")
+            if self._reopen_before_read:
+                self._reopen_before_read = False
+                self._open_container()
+                self._frames = self._last = None
             idx = self._index
             kf = int(idx.kf_of_frame[index])
             frame = None

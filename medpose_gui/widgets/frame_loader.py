@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from medpose_gui.media import CachedFrameSource, FrameSource
+from medpose_gui.thread_priority import LOADER_NICE, lower_this_thread
 
 # 512 MiB holds ~190 frames of 1280x720 RGB: several seconds of scrubbing back and forth.
 CACHE_BYTES = 512 * 1024 * 1024
@@ -50,6 +51,7 @@ class FrameLoader(QObject):
         return None
 
     def _run(self) -> None:
+        lower_this_thread(LOADER_NICE)
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending is not None or self._stop)

@@ -13,9 +13,6 @@ at once even while a long run is going.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import threading
 import time
 import traceback
@@ -25,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from medpose_gui.thread_priority import INFERENCE_NICE, lower_this_thread
 from medpose_gui.widgets.settings import ModelSettings
 
 # Detector class ids of the reference checkpoint (DESIGN.md: 0 = patient, 1 = user).
@@ -91,25 +89,6 @@ class ModelCache:
         if key not in self._models:
             self._models[key] = load_pose_estimator(weights, device=device)
         return self._models[key]
-
-
-# Nice value of the inference threads: the GUI thread wins the CPU whenever it needs it,
-# inference still uses every idle core.
-WORKER_NICE = 10
-
-
-def lower_thread_priority() -> None:
-    """Renice the calling thread (Linux: threads are tasks with their own nice value).
-
-    Threads created from it afterwards inherit the value: torch's OpenMP pool (created on
-    the first parallel op in this thread) and the pipeline's decode thread. Elsewhere this
-    does nothing (on macOS PRIO_PROCESS would renice the whole application).
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), WORKER_NICE))
 
 
 def _describe(exc: BaseException) -> str:
@@ -180,7 +159,7 @@ class InferenceWorker(QObject):
         seconds, which would freeze the GUI thread in the middle of the first run or pose
         request; done here, right after the window opens, it is out of the way.
         """
-        lower_thread_priority()
+        lower_this_thread(INFERENCE_NICE)
         import medpose_gui.inference.detector  # noqa: F401
         import medpose_gui.inference.pipeline  # noqa: F401
         import medpose_gui.inference.vitpose  # noqa: F401
@@ -204,7 +183,7 @@ class InferenceWorker(QObject):
         from medpose_gui.media import open_media
 
         start = time.perf_counter()  # the cancel flag was cleared by InferenceRunner.start
-        lower_thread_priority()
+        lower_this_thread(INFERENCE_NICE)
         m = job.models
         try:
             device = self._device(m)
@@ -246,7 +225,7 @@ class InferenceWorker(QObject):
 
         m = job.models
         weights = m.user_pose_weights if job.category == "user" else m.pose_weights
-        lower_thread_priority()
+        lower_this_thread(INFERENCE_NICE)
         try:
             if not weights:
                 raise ValueError(f"no pose model chosen for category {job.category!r} "

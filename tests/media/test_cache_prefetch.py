@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from medpose_gui.media import CachedFrameSource, FrameCache, FrameSource, open_media
+from medpose_gui.thread_priority import PREFETCH_NICE
 from tests.media.video_factory import read_index
 
 FRAME_BYTES = 320 * 240 * 3
@@ -178,3 +183,32 @@ def test_same_frame_wanted_by_two_threads_is_decoded_once(video_files):
     cached.close()
     assert results == [137, 137]
     assert counting.decodes[137] == 1
+
+
+def _nice_of(tid: int) -> int:
+    stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[16])  # field 19 of stat: nice
+
+
+def _decoder_threads() -> list[int]:
+    """Thread ids of FFmpeg's decoding threads (it names them "av:<codec>:...")."""
+    tids = []
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # the thread may have ended meanwhile
+            if (task / "comm").read_text().startswith("av:"):
+                tids.append(int(task.name))
+    return tids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_prefetching_runs_below_the_gui_threads_priority(video_files):
+    """Decoding ahead must not take the CPU from the GUI thread drawing a frame."""
+    with CachedFrameSource(open_media(video_files["h264_mkv_gop90"]), prefetch=12) as cached:
+        before = set(_decoder_threads())  # other sources' (and the opening's, now gone)
+        cached.request(40)  # the prefetch thread decodes first: FFmpeg's threads are its own
+        assert _wait_until(lambda: all(j in cached.cache for j in range(41, 53)))
+        prefetch = next(t for t in threading.enumerate() if t.name == "medpose-prefetch")
+        assert _nice_of(prefetch.native_id) == PREFETCH_NICE
+        new = set(_decoder_threads()) - before
+        assert new and all(_nice_of(tid) >= PREFETCH_NICE for tid in new)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0  # the calling (GUI) thread is untouched
