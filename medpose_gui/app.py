@@ -74,6 +74,10 @@ class MainWindow(QMainWindow):
         self._save_timer.timeout.connect(self.save_current_frame)
         self._summary_timer = QTimer(self, singleShot=True, interval=100)  # coalesce refreshes
         self._summary_timer.timeout.connect(self.refresh_summary)
+        # New predictions for the frame on screen are drawn in an event of their own, not in
+        # the one that stored them: each stays short, and input is handled in between.
+        self._results_timer = QTimer(self, singleShot=True, interval=0)
+        self._results_timer.timeout.connect(self.refresh_annotations)
         self._connect()
         self._set_enabled()
         geometry, state = self.settings.window_state()
@@ -355,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def _predictions_stored(self, frames: list) -> None:
         if self._current in frames:
-            self.refresh_annotations()
+            self._results_timer.start()
         self._summary_timer.start()
 
     def approve_and_next(self) -> None:

@@ -19,6 +19,7 @@ _LINE_OUTLINE = QColor(25, 25, 25)  # opaque: translucent wide lines are slow to
 _OUTLINE_PEN = QPen(_LINE_OUTLINE, style.SKELETON_WIDTH + 2.0, Qt.PenStyle.SolidLine,
                     Qt.PenCapStyle.FlatCap)
 _pens: dict[tuple[int, bool], QPen] = {}
+CROWD_LINES = 500  # more lines than this (25 full skeletons) are drawn without antialiasing
 
 
 def _pen(rgb: int, dashed: bool) -> QPen:
@@ -133,6 +134,14 @@ def paint_skeletons(painter: QPainter, t: QTransform, skeletons: Sequence[Skelet
         painter.setPen(_OUTLINE_PEN)
         painter.drawLines(lines[:n_solid])
         painter.setRenderHints(hints)
+    # A crowd (the detector's 25-70 persons on a frame) is drawn without antialiasing: on
+    # a thousand long lines it triples the raster time of a repaint, and there is no fine
+    # detail to see in such a tangle anyway.
+    crowd = len(lines) > CROWD_LINES
+    hints = painter.renderHints()
+    if crowd:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         painter.setPen(_pen(*_LOOKS.look(int(look_ids[lo]))))
         painter.drawLines(lines[lo:hi])
+    painter.setRenderHints(hints)
