@@ -29,7 +29,7 @@ from medpose_gui.widgets.model_setup_dialog import first_run, open_model_setup
 from medpose_gui.widgets.navigation import Player, next_low_confidence, next_unreviewed
 from medpose_gui.widgets.quality_panel import open_quality_panel
 from medpose_gui.widgets.settings import AppSettings
-from medpose_gui.widgets.startup import prepare_app
+from medpose_gui.widgets.startup import AfterFirstPaint, prepare_app
 from medpose_gui.widgets.status_bar import ReviewStatusBar
 from medpose_gui.widgets.timeline import Timeline
 from medpose_gui.widgets.window_layout import build_layout, fill_recent
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
         preload = self.settings.models() if preload_models else None
-        QTimer.singleShot(0, lambda: self.inference.warm_up(preload))
+        AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload))
         first_run(self, show_first_run)  # welcome message, then model setup if models are missing
 
     # -- construction ----------------------------------------------------------------

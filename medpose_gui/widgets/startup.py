@@ -11,11 +11,12 @@ moment of the session responsive.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from importlib import resources
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
 
 from medpose_gui.widgets.app_identity import apply_app_identity
 
@@ -47,3 +48,31 @@ def import_inference_libraries(app: QApplication) -> QSplashScreen:
     gc.collect()
     gc.freeze()
     return splash
+
+
+class AfterFirstPaint(QObject):
+    """Call ``callback`` once, right after ``widget`` is first painted.
+
+    The window's first layout and paint take ~100 ms of the GUI thread; started at the same
+    moment, loading the models in a worker (GIL, CPU) made that first paint a stall of
+    150+ ms. ``fallback_ms`` later it is called anyway (a window never shown, e.g. in tests).
+    """
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None],
+                 fallback_ms: int = 2000) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            QTimer.singleShot(0, self._fire)  # once this paint is done
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._widget.removeEventFilter(self)
+            callback()

@@ -72,3 +72,33 @@ def test_times_and_eta_are_formatted_for_people():
     assert format_time(3725.25) == "1:02:05.250"
     assert format_eta(float("nan")) == "ETA –"
     assert format_eta(75) == "ETA 1:15"
+
+
+def test_after_first_paint_waits_for_the_paint_and_runs_once(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from medpose_gui.widgets.startup import AfterFirstPaint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls = []
+    AfterFirstPaint(widget, lambda: calls.append(widget.isVisible()), fallback_ms=60_000)
+    qtbot.wait(50)
+    assert calls == []  # not shown, not painted: nothing yet
+    widget.show()
+    qtbot.waitUntil(lambda: calls == [True], timeout=5000)
+    widget.repaint()
+    qtbot.wait(50)
+    assert calls == [True]  # later paints do not call again
+
+
+def test_after_first_paint_falls_back_to_a_timer_for_a_window_never_shown(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from medpose_gui.widgets.startup import AfterFirstPaint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls = []
+    AfterFirstPaint(widget, lambda: calls.append(1), fallback_ms=100)
+    qtbot.waitUntil(lambda: calls == [1], timeout=5000)
