@@ -74,8 +74,9 @@ class Project:
         # date per written frame; we are the only writer (project_lock), so it cannot go stale.
         self._summary: FrameSummary | None = None
         self._touched: set[int] = set()  # frames the current transaction writes
-        # frame -> its instances as last read; emptied by every write (we are the only
-        # writer), so it never serves stale data. Instances and their arrays are read-only.
+        # frame -> its instances as last read. Each write drops the frames it touched (we
+        # are the only writer), so it never serves stale data; scrubbing while inference
+        # stores results elsewhere keeps its frames. Instances and their arrays are read-only.
         self._instance_cache: OrderedDict[int, tuple[Instance, ...]] = OrderedDict()
         db.ensure_added_tables(conn)  # format-1 files written before deleted_predictions
         self._load_header()
@@ -165,19 +166,19 @@ class Project:
             except sqlite3.Error as exc:
                 raise ProjectError(f"{self.path}: cannot save: {exc}") from None
             self._touched = set()
-            self._instance_cache.clear()
             try:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self._instance_cache.clear()  # reads inside the transaction saw it unfinished
                 self._last_run = None  # its prediction_runs row may be rolled back
                 if isinstance(exc, sqlite3.Error):  # e.g. disk full, file removed
                     raise ProjectError(f"{self.path}: cannot save: {exc}") from None
                 raise
-            finally:
-                self._instance_cache.clear()  # reads inside the transaction saw it unfinished
+            for frame in self._touched:  # every write names the frames it changes
+                self._instance_cache.pop(frame, None)
             self._update_summary(conn, self._touched)
 
     def _update_summary(self, conn: sqlite3.Connection, frames: set[int]) -> None:

@@ -336,3 +336,17 @@ def test_instance_reads_follow_every_write_and_cannot_be_changed_in_place(tmp_pa
         with pytest.raises(ValueError, match="read-only"):
             inst.keypoints[0, 0] = 1.0
         assert project.instances(frame) is not project.instances(frame)  # callers' own lists
+
+
+def test_a_failed_write_leaves_the_instances_read_before_it(tmp_path):
+    path = tmp_path / "a.medpose"
+    with new_project(path) as project:
+        manual = Instance.manual("patient", [0, 0, 5, 5], 21)
+        project.put_instance(3, manual)  # kept by new runs
+        project.store_predictions({3: [predicted(1)], 4: [predicted(2)]})
+        before = {f: project.instances(f) for f in (3, 4)}  # read, so cached
+        with pytest.raises(ProjectError, match="reuse an existing instance uid"):
+            # Deletes the predictions of 3 and 4, then fails on the manual box's uid.
+            project.store_predictions({3: [predicted(5)], 4: [manual]})
+        for f in (3, 4):
+            assert project.instances(f) == before[f] == _read_from_file(path, f)
