@@ -148,6 +148,12 @@ class CachedFrameSource:
         self.close()
 
 
+# After a jump (not a step to the next frame) the prefetcher waits this long before decoding:
+# the GUI is drawing the frame it landed on, and decoding beside it on a small machine made
+# that drawing 1.5x slower (bench/bench_gui_latency.py). Playing and stepping never wait.
+JUMP_SETTLE_S = 0.06
+
+
 class Prefetcher:
     """Background thread that decodes the `ahead` frames after the last requested index.
 
@@ -186,6 +192,7 @@ class Prefetcher:
     def _run(self) -> None:
         lower_this_thread(PREFETCH_NICE)
         seen = 0
+        previous: int | None = None
         n = len(self._owner)
         while not self._stop.is_set():
             with self._cond:
@@ -193,7 +200,13 @@ class Prefetcher:
                 if self._stop.is_set():
                     return
                 seen, target = self._generation, self._target
-            assert target is not None
+                assert target is not None
+                jumped = previous is not None and abs(target - previous) > 1
+                previous = target
+                if jumped and self._cond.wait_for(
+                        lambda s=seen: self._generation != s or self._stop.is_set(),
+                        timeout=JUMP_SETTLE_S):
+                    continue  # moved again (or stopping) meanwhile
             for j in range(target + 1, min(target + 1 + self.ahead, n)):
                 self._owner._wait_foreground_idle(self._stop)
                 if self._stop.is_set() or self._generation != seen:
