@@ -142,7 +142,7 @@ def main() -> int:
 
         def scrub() -> None:  # a fast hand: jumps of up to 1/10 of the video per 16 ms
             step = int(rng.integers(-n // 10, n // 10 + 1))
-            target = int(np.clip(window._wanted + step, 0, n - 1))
+            target = int(np.clip(window.wanted_frame + step, 0, n - 1))
             while target in avoid:
                 target = (target + 1) % n
             window.timeline.frameRequested.emit(target)

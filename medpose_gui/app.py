@@ -25,13 +25,13 @@ from medpose_gui.widgets.frame_loader import FrameLoader
 from medpose_gui.widgets.frame_view import FrameView
 from medpose_gui.widgets.inference_controller import EscapeCancelsRun, InferenceController
 from medpose_gui.widgets.instance_panel import InstancePanel
-from medpose_gui.widgets.model_setup_dialog import first_run, open_model_setup
-from medpose_gui.widgets.navigation import Player, next_low_confidence, next_unreviewed
-from medpose_gui.widgets.quality_panel import open_quality_panel
+from medpose_gui.widgets.model_setup_dialog import first_run
+from medpose_gui.widgets.navigation import Player
 from medpose_gui.widgets.settings import AppSettings
 from medpose_gui.widgets.startup import AfterFirstPaint, prepare_app
 from medpose_gui.widgets.status_bar import ReviewStatusBar
 from medpose_gui.widgets.timeline import Timeline
+from medpose_gui.widgets.window_actions import action_handlers
 from medpose_gui.widgets.window_layout import build_layout, fill_recent
 
 SAVE_FRAME_MS = 400  # the current frame is stored this long after the last move (not per step)
@@ -77,7 +77,8 @@ class MainWindow(QMainWindow):
         # New predictions for the frame on screen are drawn in an event of their own, not in
         # the one that stored them: each stays short, and input is handled in between.
         self._results_timer = QTimer(self, singleShot=True, interval=0)
-        self._results_timer.timeout.connect(self.refresh_annotations)
+        self._results_timer.timeout.connect(self._show_new_results)
+        self._annotations_read = 0  # counts _read_annotations calls (see _show_new_results)
         self._connect()
         self._set_enabled()
         geometry, state = self.settings.window_state()
@@ -93,40 +94,7 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------
     def _connect(self) -> None:
         a, fv = self.actions, self.frame_view
-        handlers = {
-            "actionOpen": lambda: dialogs.open_dialog(self),
-            "actionOpenFolder": lambda: dialogs.open_folder_dialog(self),
-            "actionSaveAs": lambda: dialogs.save_as(self),
-            "actionRelinkMedia": lambda: dialogs.relink_dialog(self),
-            "actionExportCoco": lambda: dialogs.export_coco_dialog(self),
-            "actionExportBbox": lambda: dialogs.export_bbox_dialog(self),
-            "actionExportVideo": lambda: dialogs.export_video_dialog(self),
-            "actionQuit": self.close,
-            "actionUndo": self.edits.stack.undo, "actionRedo": self.edits.stack.redo,
-            "actionReestimatePose": lambda: self.reestimate(fv.selected_uid() or ""),
-            "actionDeleteInstance": lambda: self.edits.delete(self._current, fv.selected_uid() or ""),
-            "actionCopyPrevious": lambda: self.edits.copy_previous(self._current),
-            "actionZoomFit": fv.zoom_fit, "actionZoomActual": fv.zoom_actual,
-            "actionZoomIn": lambda: fv.zoom_by(1.25), "actionZoomOut": lambda: fv.zoom_by(0.8),
-            "actionNextFrame": lambda: self.go_to(self._wanted + 1),
-            "actionPrevFrame": lambda: self.go_to(self._wanted - 1),
-            "actionForward10": lambda: self.go_to(self._wanted + 10),
-            "actionBack10": lambda: self.go_to(self._wanted - 10),
-            "actionFirstFrame": lambda: self.go_to(0),
-            "actionLastFrame": lambda: self.go_to(self.num_frames - 1),
-            "actionNextUnreviewed": lambda: self._jump(next_unreviewed),
-            "actionNextLowConfidence": lambda: self._jump(next_low_confidence),
-            "actionApproveFrame": self.approve_and_next,
-            "actionMarkInProgress": lambda: self.edits.set_review(self._current, ReviewState.IN_PROGRESS),
-            "actionRunInference": lambda: dialogs.run_dialog(self),
-            "actionCancelInference": self.inference.cancel,
-            "actionModels": lambda: dialogs.models_dialog(self),
-            "actionModelSetup": lambda: open_model_setup(self),
-            "actionModelQuality": lambda: open_quality_panel(self),
-            "actionShortcuts": lambda: dialogs.shortcuts(self),
-            "actionAbout": lambda: dialogs.about(self),
-        }
-        for name, fn in handlers.items():
+        for name, fn in action_handlers(self).items():
             a[name].triggered.connect(lambda _checked=False, fn=fn: fn())
         a["actionDrawBox"].toggled.connect(fv.set_draw_box_mode)
         self.player = Player(a["actionPlay"], lambda: self._wanted == self._current,
@@ -176,6 +144,11 @@ class MainWindow(QMainWindow):
     def current_frame(self) -> int:
         """0-based index of the frame shown."""
         return self._current
+
+    @property
+    def wanted_frame(self) -> int:
+        """The frame asked for last (shown, or still being decoded)."""
+        return self._wanted
 
     @property
     def project(self):  # -> Project | None
@@ -315,14 +288,39 @@ class MainWindow(QMainWindow):
             self._save_timer.start()
 
     def refresh_annotations(self) -> None:
+        """Show the current frame's instances and review state (view, panel, status bar)."""
+        instances = self._read_annotations()
+        if instances is not None:
+            self._draw_annotations(instances)
+
+    def _read_annotations(self) -> list | None:
+        """The current frame's instances, shown in the panel and status bar (not yet drawn)."""
         project = self.project
         if project is None:
-            return
+            return None
+        self._annotations_read += 1
         instances = project.instances(self._current)
-        schemas = {c.name: c.schema for c in project.categories}
-        self.frame_view.set_annotations(instances, schemas)
-        self.panel.set_frame(self._current, instances, {n: s.keypoints for n, s in schemas.items()})
+        names = {c.name: c.schema.keypoints for c in project.categories}
+        self.panel.set_frame(self._current, instances, names)
         self.status.set_review(project.review_state(self._current))
+        return instances
+
+    def _draw_annotations(self, instances: list) -> None:
+        if self.project is not None:
+            self.frame_view.set_annotations(
+                instances, {c.name: c.schema for c in self.project.categories})
+
+    def _show_new_results(self) -> None:
+        """New predictions for the frame on screen: read them now, draw them in the next
+        turn of the event loop. While inference competes for the CPU, reading and drawing a
+        crowded frame in one go was the GUI thread's longest stall (bench_gui_latency)."""
+        instances = self._read_annotations()
+        if instances is None:
+            return
+        read = self._annotations_read
+        # Skipped if anything showed the annotations again meanwhile (an edit, another frame).
+        QTimer.singleShot(0, lambda: read == self._annotations_read
+                          and self._draw_annotations(instances))
 
     def refresh_summary(self) -> None:
         if self.project is None:
@@ -341,7 +339,7 @@ class MainWindow(QMainWindow):
         self.go_to(self._current + 1)
         return True
 
-    def _jump(self, finder) -> None:
+    def jump(self, finder) -> None:
         if self.project is None:
             return
         target = finder(self.project.frame_summary(), self._wanted,

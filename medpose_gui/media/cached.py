@@ -148,9 +148,10 @@ class CachedFrameSource:
         self.close()
 
 
-# After a jump (not a step to the next frame) the prefetcher waits this long before decoding:
-# the GUI is drawing the frame it landed on, and decoding beside it on a small machine made
-# that drawing 1.5x slower (bench/bench_gui_latency.py). Playing and stepping never wait.
+# After a jump past the prefetch window the prefetcher waits this long before decoding: the
+# GUI is drawing the frame it landed on, and decoding beside it on a small machine made that
+# drawing 1.5x slower (bench/bench_gui_latency.py). Playing, stepping and dragging the
+# timeline cursor (moves within the window) never wait.
 JUMP_SETTLE_S = 0.06
 
 
@@ -201,7 +202,7 @@ class Prefetcher:
                     return
                 seen, target = self._generation, self._target
                 assert target is not None
-                jumped = previous is not None and abs(target - previous) > 1
+                jumped = previous is not None and abs(target - previous) > self.ahead
                 previous = target
                 if jumped and self._cond.wait_for(
                         lambda s=seen: self._generation != s or self._stop.is_set(),

@@ -332,6 +332,26 @@ def test_copy_previous_frame_and_delete_are_edits(window, qtbot, video):
     assert len(window.project.instances(5)) == 2
 
 
+def test_stored_results_are_drawn_unless_the_user_moved_on(window, qtbot, video):
+    window.open_path(str(video))
+    window.go_to(3)
+    wait_frame(qtbot, window, 3)
+    first = _predicted((20, 20, 120, 200), 0.9)
+    written = window.project.store_predictions({3: [first]})
+    window.inference.predictionsStored.emit(written)  # as the controller does after a flush
+    qtbot.waitUntil(lambda: [u for u, _ in window.frame_view.displayed_items()] == [first.uid],
+                    timeout=3000)
+    # Results read for frame 3, then the user goes to frame 4 before they are drawn.
+    later = _predicted((40, 40, 150, 210), 0.8)
+    window.project.store_predictions({3: [later]})
+    window._show_new_results()
+    window.go_to(4)
+    wait_frame(qtbot, window, 4)
+    qtbot.wait(50)
+    assert list(window.frame_view.displayed_items()) == []  # frame 4 has nobody
+    assert window.panel.selected_uid() == ""
+
+
 def test_approve_is_undoable_and_moves_to_the_next_frame(window, qtbot, video):
     window.open_path(str(video))
     wait_frame(qtbot, window, 0)
