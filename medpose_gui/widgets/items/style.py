@@ -1,8 +1,8 @@
 """Look of the frame-view items: colours, pens, marker sizes, label texts.
 
-One place to tune what a medic sees for hours. Sizes are on-screen pixels: markers are
-painted in device pixels (:mod:`.points_item`) and lines use cosmetic pens, so a point is as
-easy to grab at 400 % as at 25 %.
+One place to tune what a medic sees for hours. Sizes are on-screen pixels: everything is
+painted in device pixels (:mod:`.annotation_layer`), so a point is as easy to grab at 400 %
+as at 25 %.
 """
 
 from __future__ import annotations
