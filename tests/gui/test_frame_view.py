@@ -211,6 +211,12 @@ def test_items_are_reused_from_frame_to_frame(view):
     view.set_annotations(later, SCHEMAS)
     assert {id(view.items_for(i.uid)) for i in later} == first
     assert len(view.scene().items()) == count
+    # A crowd adds no scene items: one layer paints every person (Qt's per-item cost was
+    # what stalled the GUI thread on the detector's 25-70-person frames).
+    crowd = [make_patient((10 + 20 * i, 40, 200 + 20 * i, 330), seed=50 + i) for i in range(30)]
+    view.set_annotations(crowd, SCHEMAS)
+    assert len(view.scene().items()) == count
+    assert len(list(view.displayed_items())) == 30
 
 
 def test_min_score_and_category_filters_hide_and_unpick(view):
