@@ -226,7 +226,7 @@ def test_min_score_and_category_filters_hide_and_unpick(view):
     view.set_display_options(min_score=float(pred.scores[lo]) + 1e-6)
     assert not view.items_for(pred.uid).markers.marker(lo).shown
     view.set_display_options(categories=["user"], show_boxes=False)
-    assert not view.items_for(pred.uid).box.isVisible()
+    assert not view.items_for(pred.uid).box.visible
     assert [uid for uid, _ in view.displayed_items()] == []
 
 

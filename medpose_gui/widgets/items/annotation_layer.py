@@ -38,7 +38,7 @@ class AnnotationLayer(QGraphicsItem):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setZValue(style.Z_BOX)
+        self.setZValue(style.Z_ANNOTATIONS)
         # exposedRect in paint(): skip instances a partial repaint does not touch.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._entries: list[InstanceItems] = []

@@ -36,9 +36,6 @@ class Box:
     def rect(self) -> QRectF:
         return QRectF(self._rect)
 
-    def isVisible(self) -> bool:  # noqa: N802 - reads like the item it replaced
-        return self.visible
-
     def set_rect(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self.corners = (float(x1), float(y1), float(x2), float(y2))
         self._rect = QRectF(min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))

@@ -111,3 +111,10 @@ def shown_extent(xy: np.ndarray, shown: np.ndarray) -> tuple[float, float, float
     x1, y1 = pts.min(axis=0)
     x2, y2 = pts.max(axis=0)
     return float(x1), float(y1), float(x2 - x1), float(y2 - y1)
+
+
+def device_xy(xy: np.ndarray, t) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of (N, 2) image points under ``t``, the painter's affine world transform
+    (anything with QTransform's ``m11() .. dy()``): where they land in device pixels."""
+    x, y = xy[:, 0], xy[:, 1]
+    return x * t.m11() + y * t.m21() + t.dx(), x * t.m12() + y * t.m22() + t.dy()

@@ -72,7 +72,7 @@ class InstanceItems:
         self.inst, self.options, self._pixel = inst, options, pixel
         self.visible = options.categories is None or inst.category in options.categories
         self.names = look.names
-        self.xy = inst.keypoints[:, :2].copy()
+        self.xy = inst.keypoints[:, :2].copy()  # shared by markers and skeleton
         self.bbox = inst.box.copy()
         self.shown = prep.shown
         self.markers.set_points(self.xy, prep.shown_list, prep.occluded_list,
@@ -158,9 +158,7 @@ class InstanceItems:
     # -- live changes during a drag ----------------------------------------------
     def move_point(self, k: int, x: float, y: float) -> None:
         before = self.extent
-        self.xy[k] = (x, y)
-        self.markers.move_point(k, x, y)
-        self.skeleton.move_point(k, x, y)
+        self.xy[k] = (x, y)  # the markers' and the skeleton's positions too
         self._refresh_extent()
         self.layer.repaint_area(before.united(self.extent))
 

@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QTransform
 
 from medpose_gui.widgets.items import style
 from medpose_gui.widgets.items.frame_prep import OPACITY_STEPS
+from medpose_gui.widgets.items.geometry import device_xy
 
 _R = style.POINT_RADIUS
 EXTENT = _R + 5.0  # marker + selection ring + antialiasing, screen px
@@ -109,7 +110,7 @@ class Markers:
         self._rgba: Sequence[int] = ()  # QColor.rgba() per point
         self._selected_k = -1
         self._hover_k = -1
-        self._order: list[int] = []  # points to paint, the selected one last (on top)
+        self._order: list[int] = []  # the shown points (paint puts hovered/selected last)
         self._looks: list[tuple[int, bool, int]] = []  # sprite key per point (no dpr)
         self._sprites: list[QPixmap] = []  # the sprite per point, for _sprites_dpr
         self._half = np.zeros(0)  # half the sprite size per point, screen px
@@ -118,12 +119,13 @@ class Markers:
     # -- content ------------------------------------------------------------------
     def set_points(self, xy: np.ndarray, shown: list[bool], occluded: list[bool],
                    opacity: list[float], steps: list[int], rgba: Sequence[int]) -> None:
-        """Replace all markers (``xy`` is copied; the lists are kept, not copied).
+        """Replace all markers (``xy`` and the lists are kept, not copied: the owner moves
+        points in ``xy`` during a drag).
 
         ``steps`` is the opacity in :data:`OPACITY_STEPS` steps (the sprite drawn),
         ``rgba`` the colour of each point (``QColor.rgba()``).
         """
-        self.xy = np.array(xy, dtype=np.float64).reshape(-1, 2)
+        self.xy = xy
         self._shown, self._occluded, self._opacity = shown, occluded, opacity
         self._rgba = rgba
         self._looks = list(zip(rgba, occluded, steps, strict=True))
@@ -131,17 +133,11 @@ class Markers:
         self._sprites_dpr = 0.0
         if not 0 <= self._hover_k < len(shown):
             self._hover_k = -1
-        self._reorder()
-
-    def move_point(self, k: int, x: float, y: float) -> None:
-        """Move one marker (a drag step)."""
-        self.xy[k] = (x, y)
+        self._order = [i for i, on in enumerate(shown) if on]
 
     def set_selected_k(self, k: int) -> None:
         """Ring point ``k`` as selected (-1: none); it is drawn above the others."""
-        if k != self._selected_k:
-            self._selected_k = k
-            self._reorder()
+        self._selected_k = k
 
     def set_hover(self, k: int) -> None:
         """A thin ring on point ``k`` (-1: none): shows which point a press would grab."""
@@ -150,12 +146,6 @@ class Markers:
     @property
     def hover_k(self) -> int:
         return self._hover_k
-
-    def _reorder(self) -> None:
-        shown, sel = self._shown, self._selected_k
-        self._order = [i for i, on in enumerate(shown) if on and i != sel]
-        if 0 <= sel < len(shown) and shown[sel]:
-            self._order.append(sel)
 
     # -- queries ------------------------------------------------------------------
     def marker(self, k: int) -> MarkerState:
@@ -172,9 +162,6 @@ class Markers:
         x, y = self.xy[k]
         return QRectF(float(x) - e, float(y) - e, 2 * e, 2 * e)
 
-    def any_shown(self) -> bool:
-        return bool(self._order)
-
     # -- painting -----------------------------------------------------------------
     def paint(self, painter: QPainter, t: QTransform, dpr: float) -> None:
         """Draw the markers; ``painter`` is in device pixels, ``t`` maps image to device."""
@@ -186,9 +173,8 @@ class Markers:
         if ringed:
             order = [i for i in order if i not in ringed] + ringed
         n_plain = len(order) - len(ringed)
-        xy, half = self.xy[order], self._half[order]
-        centre_x = xy[:, 0] * t.m11() + xy[:, 1] * t.m21() + t.dx()
-        centre_y = xy[:, 0] * t.m12() + xy[:, 1] * t.m22() + t.dy()
+        half = self._half[order]
+        centre_x, centre_y = device_xy(self.xy[order], t)
         dev_x, dev_y = (centre_x - half).tolist(), (centre_y - half).tolist()  # sprite corner
         if dpr != self._sprites_dpr:
             self._sprites = [_sprite(*look, dpr) for look in self._looks]

@@ -14,6 +14,7 @@ from PySide6.QtCore import QLineF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 
 from medpose_gui.widgets.items import style
+from medpose_gui.widgets.items.geometry import device_xy
 
 _LINE_OUTLINE = QColor(25, 25, 25)  # opaque: translucent wide lines are slow to raster
 _OUTLINE_PEN = QPen(_LINE_OUTLINE, style.SKELETON_WIDTH + 2.0, Qt.PenStyle.SolidLine,
@@ -84,12 +85,10 @@ class Skeleton:
 
     def set_edges(self, xy: np.ndarray, edges: EdgeSet, drawn: np.ndarray,
                   look_ids: np.ndarray) -> None:
-        """Replace everything drawn (``xy`` is copied; the arrays are per edge of ``edges``)."""
-        self.xy = np.array(xy, dtype=np.float64).reshape(-1, 2)
+        """Replace everything drawn (``xy`` is kept, not copied: the owner moves points in
+        it during a drag; the other arrays are per edge of ``edges``)."""
+        self.xy = xy
         self.edges, self.drawn, self.look_ids = edges, drawn, look_ids
-
-    def move_point(self, k: int, x: float, y: float) -> None:
-        self.xy[k] = (x, y)
 
 
 def paint_skeletons(painter: QPainter, t: QTransform, skeletons: Sequence[Skeleton]) -> None:
@@ -119,8 +118,7 @@ def paint_skeletons(painter: QPainter, t: QTransform, skeletons: Sequence[Skelet
     dashed = look_ids % 2
     order = np.lexsort((look_ids, dashed))  # solid edges first, then by look
     a, b, look_ids, dashed = a[order], b[order], look_ids[order], dashed[order]
-    dev_x = xy[:, 0] * t.m11() + xy[:, 1] * t.m21() + t.dx()
-    dev_y = xy[:, 0] * t.m12() + xy[:, 1] * t.m22() + t.dy()
+    dev_x, dev_y = device_xy(xy, t)
     lines = list(map(QLineF, dev_x[a].tolist(), dev_y[a].tolist(),
                      dev_x[b].tolist(), dev_y[b].tolist()))
     cuts = np.flatnonzero(np.diff(look_ids)) + 1

@@ -24,9 +24,9 @@ EDGE_PICK_TOLERANCE = 6.0  # how far from a box edge a press grabs the edge, scr
 SKELETON_WIDTH = 2.0  # screen px, drawn over a 4 px dark outline for contrast
 OUTLINE = QColor(0, 0, 0, 170)  # dark rim around markers and lines: visible on bright skin
 
-# Stacking order (z values): image < boxes < skeleton < points < labels < handles.
-Z_IMAGE, Z_BOX, Z_SKELETON, Z_POINT, Z_LABEL, Z_HANDLE, Z_RUBBER = 0, 10, 20, 30, 40, 45, 100
-Z_SELECTED_BONUS = 5.0  # the selected instance is drawn above its neighbours
+# Stacking order (z values): image < annotations < the box being drawn. Inside the
+# annotation layer: boxes < skeletons < markers < labels < handles (annotation_layer.py).
+Z_IMAGE, Z_ANNOTATIONS, Z_RUBBER = 0, 10, 100
 
 # Category hues (patient warm, user cool); other categories get a hue from the palette.
 CATEGORY_COLORS = {"patient": (255, 152, 0), "user": (0, 188, 255)}
