@@ -137,12 +137,9 @@ class FrameView(QGraphicsView):
         for uid in [uid for uid in old_items if uid not in wanted]:
             self._pool.append(old_items.pop(uid))  # free for this frame's new instances
         px = self.pixel_size()
-        cats = self._options.categories
         looks = [self._looks.get(self._schemas.get(inst.category), inst.category,
                                  inst.num_keypoints) for inst in instances]
-        preps = prepare(instances, looks,
-                        [cats is None or inst.category in cats for inst in instances],
-                        self._options.min_score)
+        preps = prepare(instances, looks, self._options)
         for inst, look, prep in zip(instances, looks, preps, strict=True):
             items = old_items.pop(inst.uid, None)
             if items is None:

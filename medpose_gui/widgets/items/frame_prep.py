@@ -22,6 +22,7 @@ from medpose_gui.widgets.items.skeleton import EdgeSet
 
 if TYPE_CHECKING:
     from medpose_gui.core.schema import KeypointSchema
+    from medpose_gui.widgets.items.instance_items import DisplayOptions
 
 OPACITY_STEPS = 20  # marker opacities drawn: 20 steps look continuous
 
@@ -31,8 +32,7 @@ class SchemaLook:
     """Names, point colours and edges of one category's schema for K points."""
 
     names: tuple[str, ...] | None
-    colors: tuple[QColor, ...]
-    rgba: tuple[int, ...]
+    rgba: tuple[int, ...]  # QColor.rgba() per point
     edges: EdgeSet
 
     @classmethod
@@ -44,7 +44,7 @@ class SchemaLook:
         edge_rgb = list(schema.edge_colors) if schema is not None else []
         edge_colors = [QColor(*edge_rgb[i]) if i < len(edge_rgb) else fallback
                        for i in range(len(edges))]
-        return cls(tuple(schema.keypoints) if schema is not None else None, colors,
+        return cls(tuple(schema.keypoints) if schema is not None else None,
                    tuple(c.rgba() for c in colors), EdgeSet(edges, edge_colors, k))
 
 
@@ -77,8 +77,8 @@ class PreparedInstance:
 
 
 def prepare(instances: Sequence[Instance], looks: Sequence[SchemaLook],
-            visible: Sequence[bool], min_score: float) -> list[PreparedInstance]:
-    """Drawing data of ``instances`` (``looks[i]`` and ``visible[i]`` belong to instance i)."""
+            options: DisplayOptions) -> list[PreparedInstance]:
+    """Drawing data of ``instances`` under ``options`` (``looks[i]`` is instance i's)."""
     out: list[PreparedInstance | None] = [None] * len(instances)
     groups: dict[int, list[int]] = {}
     for i, look in enumerate(looks):
@@ -89,8 +89,8 @@ def prepare(instances: Sequence[Instance], looks: Sequence[SchemaLook],
         scores = np.stack([instances[i].scores for i in members])  # (n, K)
         vis = kps[:, :, 2]
         scored = np.isfinite(scores)
-        shown = (vis > Visibility.ABSENT) & (~scored | (scores >= min_score))
-        shown &= np.array([visible[i] for i in members])[:, None]
+        shown = (vis > Visibility.ABSENT) & (~scored | (scores >= options.min_score))
+        shown &= np.array([options.shows(instances[i].category) for i in members])[:, None]
         occluded = vis == Visibility.OCCLUDED
         opacity = style.score_opacities(scores)
         steps = np.rint(opacity * OPACITY_STEPS).astype(np.int64)

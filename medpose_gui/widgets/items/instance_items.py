@@ -42,6 +42,10 @@ class DisplayOptions:
     min_score: float = 0.0  # hide predicted points scoring below this
     categories: frozenset[str] | None = None
 
+    def shows(self, category: str) -> bool:
+        """Whether instances of ``category`` pass the category filter."""
+        return self.categories is None or category in self.categories
+
 
 class InstanceItems:
     """Box, label, skeleton and markers of one instance."""
@@ -70,7 +74,7 @@ class InstanceItems:
         The view repaints the layer afterwards.
         """
         self.inst, self.options, self._pixel = inst, options, pixel
-        self.visible = options.categories is None or inst.category in options.categories
+        self.visible = options.shows(inst.category)
         self.names = look.names
         self.xy = inst.keypoints[:, :2].copy()  # shared by markers and skeleton
         self.bbox = inst.box.copy()
@@ -96,8 +100,7 @@ class InstanceItems:
             return
         self._selected, self._selected_k = selected, k
         self.markers.set_selected_k(k)
-        self._restyle()
-        self.layer.repaint_area(self.extent)
+        self._restyle()  # the view repaints the layer with the new drawing order
 
     def set_hover(self, k: int) -> None:
         """Ring point ``k`` (-1: none) as the one a press would grab."""
