@@ -74,8 +74,9 @@ class MainWindow(QMainWindow):
         self._save_timer.timeout.connect(self.save_current_frame)
         self._summary_timer = QTimer(self, singleShot=True, interval=100)  # coalesce refreshes
         self._summary_timer.timeout.connect(self.refresh_summary)
-        # New predictions for the frame on screen are drawn in an event of their own, not in
-        # the one that stored them: each stays short, and input is handled in between.
+        # New predictions for the frame on screen are shown after the event that stored them,
+        # read in one turn of the event loop and drawn in the next (_show_new_results): each
+        # stays short, and input is handled in between. Several stores in a row show once.
         self._results_timer = QTimer(self, singleShot=True, interval=0)
         self._results_timer.timeout.connect(self._show_new_results)
         self._annotations_read = 0  # counts _read_annotations calls (see _show_new_results)
