@@ -13,12 +13,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
+
 ORGANIZATION = "medpose-gui"
 APPLICATION = "medpose-gui"
 MAX_RECENT = 10
 DEVICES = ("auto", "cpu", "cuda")
-# The reference demo keeps detections with score >= 0.8 (DESIGN.md, detector test settings).
-DEFAULT_DETECTION_THRESHOLD = 0.8
+DEFAULT_DETECTION_THRESHOLD = REFERENCE_SCORE_THRESHOLD
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ModelSettings:
     schema: str = "medic_casualty"  # keypoint schema name or file of the pose model
     device: str = "auto"
     detection_threshold: float = DEFAULT_DETECTION_THRESHOLD
-    categories: list[str] = field(default_factory=lambda: ["patient"])  # detector classes kept
+    categories: list[str] = field(default_factory=lambda: list(REFERENCE_CATEGORIES))  # detector classes kept
     batch_size: int = 4
     keypoint_threshold: float = 0.0  # points below it start ABSENT (still editable)
 

@@ -19,10 +19,11 @@ from typing import Any
 
 import yaml
 
+from medpose_gui.core.reference import DETECTOR_CLASS_NAMES
+
 from .errors import DetectorConfigError
 
-# The reference's classes in checkpoint order (DESIGN.md: 0 = patient, 1 = user).
-DEFAULT_CLASS_NAMES: tuple[str, ...] = ("patient", "user")
+DEFAULT_CLASS_NAMES = DETECTOR_CLASS_NAMES  # used when a YAML gives no class names
 
 
 @dataclass(frozen=True)
