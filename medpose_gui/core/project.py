@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from medpose_gui.core import project_files as files
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Source
 from medpose_gui.core.project_files import ProjectError
 from medpose_gui.core.project_lock import ProjectLock, lock_path_for
+from medpose_gui.core.rerun_policy import admit_predictions
 from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
 
 _CHUNK_FRAMES = 512  # frames per query when streaming (iter_frames)
@@ -49,6 +50,17 @@ class MediaInfo:
     fps: float
     width: int
     height: int
+
+
+@dataclass
+class StoredPredictions:
+    """What :meth:`Project.store_predictions` did (the re-run policy's account)."""
+
+    frames: list[int] = field(default_factory=list)  # frames written, ascending
+    replaced: list[str] = field(default_factory=list)  # uids of untouched predictions replaced
+    covered_by_medic: int = 0  # new predictions dropped: a medic's person is already there
+    deleted_by_medic: int = 0  # new predictions dropped: the medic deleted that prediction
+    skipped_approved: int = 0  # frames left alone because they are approved
 
 
 @dataclass
@@ -69,6 +81,9 @@ class Project:
         self._lock = lock
         self._mutex = threading.RLock()
         self._removed: dict[str, tuple[int, int]] = {}  # uid -> (frame, ord): undo restores order
+        # Untouched predictions that a model run replaced: an undo step that would put one
+        # back next to its replacement is refused (put_instance) instead of duplicating it.
+        self._replaced_uids: set[str] = set()
         self._last_run: tuple[str | None, int] | None = None  # (model_ids json, prediction run id)
         # frame_summary cache: one full query (~0.2 s for 150k instances), then kept up to
         # date per written frame; we are the only writer (project_lock), so it cannot go stale.
@@ -311,6 +326,9 @@ class Project:
         """Insert, or replace the instance with the same uid (keeping its place in order)."""
         frame = int(frame)
         self._check_instance(frame, inst)
+        if inst.uid in self._replaced_uids:
+            raise ProjectError(f"{self.path}: this {inst.category} of frame {frame} was "
+                               "replaced by a model run; the step that refers to it is gone")
         with self._write() as c:
             row = c.execute("SELECT frame, ord FROM instances WHERE uid = ?", (inst.uid,)).fetchone()
             if row is not None and row[0] == frame:
@@ -359,21 +377,23 @@ class Project:
             self._touched.add(int(frame))
 
     def store_predictions(self, preds: Mapping[int, Sequence[Instance]], *,
-                          model_ids: dict | None = None) -> list[int]:
-        """Store model output for many frames in one transaction; returns the frames written.
+                          model_ids: dict | None = None) -> StoredPredictions:
+        """Store model output for many frames in one transaction (the re-run policy).
 
         Approved frames are skipped. In every other frame the PREDICTED (untouched) instances
-        are replaced by ``preds[frame]``; CORRECTED and MANUAL instances stay, before them.
-        Replaced predictions are not recorded as deleted (a new model run is not the medic's
-        judgement), and the frame's earlier deletions stay recorded: the medic judged those
-        predictions, as CORRECTED instances of an earlier run keep their originals.
+        are replaced by ``preds[frame]``, except new predictions that match a person the medic
+        corrected, drew or accepted (any other source), or a prediction the medic deleted
+        (:mod:`medpose_gui.core.rerun_policy`): those are dropped, so a run never duplicates,
+        alters or hides the medic's work nor brings back a deletion. Replaced predictions are
+        not recorded as deleted (a run is not the medic's judgement). Every stored frame is
+        recorded as processed by ``model_ids`` (:meth:`frames_predicted_by`).
         """
         items = sorted((int(f), list(v)) for f, v in preds.items())
         for frame, insts in items:
             for inst in insts:
                 self._check_instance(frame, inst)
         if not items:
-            return []
+            return StoredPredictions()
         with self._write() as c:
             approved = {r[0] for r in c.execute(
                 "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
@@ -381,14 +401,26 @@ class Project:
             todo = [(f, v) for f, v in items if f not in approved]
             self._touched.update(f for f, _ in todo)
             run_id = self._prediction_run(c, model_ids)
+            result = StoredPredictions(frames=[f for f, _ in todo],
+                                       skipped_approved=len(items) - len(todo))
+            medic, deleted, predicted = self._policy_inputs(c, [f for f, _ in todo])
+            admitted = []
+            for frame, new in todo:
+                admission = admit_predictions(new, medic.get(frame, []), deleted.get(frame, []))
+                admitted.append((frame, admission.admitted))
+                result.covered_by_medic += admission.covered_by_medic
+                result.deleted_by_medic += admission.deleted_by_medic
+            result.replaced = predicted
             c.executemany("DELETE FROM instances WHERE frame = ? AND source = ?",
                           [(f, Source.PREDICTED.value) for f, _ in todo])
+            c.executemany("INSERT OR IGNORE INTO predicted_frames VALUES (?, ?)",
+                          [(f, run_id) for f, _ in todo])
             if len(todo) > 1000:
                 next_ord = dict(c.execute("SELECT frame, MAX(ord) + 1 FROM instances GROUP BY frame"))
             else:
                 next_ord = {f: c.execute("SELECT MAX(ord) + 1 FROM instances WHERE frame = ?",
                                          (f,)).fetchone()[0] for f, _ in todo}
-            flat = [(f, j, inst) for f, insts in todo for j, inst in enumerate(insts)]
+            flat = [(f, j, inst) for f, insts in admitted for j, inst in enumerate(insts)]
             means = db.mean_scores([inst for _, _, inst in flat])
             rows = [db.encode_instance(inst, f, (next_ord.get(f) or 0) + j, run_id, mean)
                     for (f, j, inst), mean in zip(flat, means, strict=True)]
@@ -397,7 +429,41 @@ class Project:
             except sqlite3.IntegrityError as exc:
                 raise ProjectError(f"{self.path}: predictions reuse an existing "
                                    f"instance uid ({exc})") from None
-        return [f for f, _ in todo]
+        self._replaced_uids.update(result.replaced)
+        return result
+
+    def _policy_inputs(self, c: sqlite3.Connection, frames: list[int]
+                       ) -> tuple[dict[int, list[Instance]], dict[int, list[Instance]], list[str]]:
+        """For ``frames`` (ascending): the medic's persons and deletions per frame, and the
+        uids of the untouched predictions a store replaces (three range queries, not three
+        per frame: a 50,000-frame import stays one pass)."""
+        wanted, span = set(frames), (frames[0], frames[-1]) if frames else (0, -1)
+        medic: dict[int, list[Instance]] = {}
+        for row in c.execute(f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? AND source != ? "
+                             "ORDER BY frame, ord", (*span, Source.PREDICTED.value)):
+            if row[-1] in wanted:
+                medic.setdefault(row[-1], []).append(db.decode_instance(row))
+        deleted: dict[int, list[Instance]] = {}
+        for row in c.execute(f"{db.SELECT_DELETED} WHERE frame BETWEEN ? AND ?", span):
+            frame, inst = db.decode_deleted(row)
+            if frame in wanted:
+                deleted.setdefault(frame, []).append(inst)
+        predicted = [uid for uid, frame in c.execute(
+            "SELECT uid, frame FROM instances WHERE frame BETWEEN ? AND ? AND source = ?",
+            (*span, Source.PREDICTED.value)) if frame in wanted]
+        return medic, deleted, predicted
+
+    def frames_predicted_by(self, model_ids: dict) -> set[int]:
+        """Frames a run with exactly these model identities has processed (resume a run)."""
+        key = json.dumps(model_ids, sort_keys=True)
+        with self._read() as c:
+            return {r[0] for r in c.execute(
+                "SELECT DISTINCT p.frame FROM predicted_frames p JOIN prediction_runs r "
+                "ON p.run_id = r.id WHERE r.model_ids = ?", (key,))}
+
+    def was_replaced_by_a_run(self, uid: str) -> bool:
+        """True for an untouched prediction that a model run (in this session) replaced."""
+        return uid in self._replaced_uids
 
     def _prediction_run(self, c: sqlite3.Connection, model_ids: dict | None) -> int:
         """Id of the prediction_runs row for ``model_ids``; one row per distinct value per
@@ -528,4 +594,5 @@ class Project:
         return Project(target, conn, lock)
 
 
-__all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "lock_path_for"]
+__all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "StoredPredictions",
+           "lock_path_for"]

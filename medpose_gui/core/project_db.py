@@ -61,6 +61,16 @@ CREATE INDEX IF NOT EXISTS deleted_predictions_by_frame ON deleted_predictions (
 """
 SCHEMA_SQL += DELETED_PREDICTIONS_SQL
 
+# Which frames each prediction run has processed (also those where it found nobody), so a
+# run can resume: "frames not yet predicted by these models" = frames without a row of a
+# run with the same model identity. Added to format 1 like deleted_predictions.
+PREDICTED_FRAMES_SQL = """
+CREATE TABLE IF NOT EXISTS predicted_frames (
+    frame INTEGER NOT NULL, run_id INTEGER NOT NULL, PRIMARY KEY (frame, run_id));
+"""
+SCHEMA_SQL += PREDICTED_FRAMES_SQL
+ADDED_TABLES_SQL = DELETED_PREDICTIONS_SQL + PREDICTED_FRAMES_SQL
+
 # Copies the original prediction of instance ``uid`` (parameters: deleted_at, uid) into
 # deleted_predictions, straight from its row (``orig_same``: the current values are the
 # prediction). Manual instances (no original) copy nothing.
@@ -176,7 +186,7 @@ def ensure_added_tables(conn: sqlite3.Connection) -> None:
     """Create the tables added to format 1 after files of it were written (no-op when
     present). Each statement commits on its own (autocommit connection); a crash between
     them leaves a file that the next open completes."""
-    for stmt in DELETED_PREDICTIONS_SQL.split(";"):
+    for stmt in ADDED_TABLES_SQL.split(";"):
         if stmt.strip():
             conn.execute(stmt)
 

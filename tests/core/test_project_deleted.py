@@ -74,7 +74,7 @@ def test_new_model_run_records_no_deletions_and_keeps_earlier_ones(tmp_path):
         project.remove_instance(1, old[0].uid)
         # A second run replaces the untouched predictions of frames 1 and 2.
         rerun = {1: [predicted(23)], 2: [predicted(24), predicted(25)]}
-        assert project.store_predictions(rerun) == [1, 2]
+        assert project.store_predictions(rerun).frames == [1, 2]
         assert len(project.instances(2)) == 2 and project.instances(1) == rerun[1]
         assert [(f, i.uid) for f, i in project.deleted_predictions()] == [(1, old[0].uid)]
 

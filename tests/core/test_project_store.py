@@ -74,7 +74,7 @@ def test_instances_that_do_not_fit_the_schema_are_refused(tmp_path):
 def test_store_predictions_skips_approved_frames_and_keeps_corrections(tmp_path):
     with new_project(tmp_path / "a.medpose") as project:
         first = {f: [predicted(10 * f + j) for j in range(2)] for f in range(4)}
-        assert project.store_predictions(first) == [0, 1, 2, 3]
+        assert project.store_predictions(first).frames == [0, 1, 2, 3]
         corrected = first[1][0].replace(box=np.array([0.0, 0, 9, 9]))
         project.put_instance(1, corrected)
         manual = Instance.manual("user", [1, 1, 5, 5], 6)
@@ -82,13 +82,13 @@ def test_store_predictions_skips_approved_frames_and_keeps_corrections(tmp_path)
         project.set_review_state(3, ReviewState.APPROVED)
 
         second = {f: [predicted(100 + f)] for f in range(4)}
-        written = project.store_predictions(second)
+        written = project.store_predictions(second).frames
         assert written == [0, 1, 2]
         assert project.instances(0) == second[0]
         assert project.instances(1) == [corrected, second[1][0]]
         assert project.instances(2) == [manual, second[2][0]]
         assert project.instances(3) == first[3]  # approved: untouched
-        assert project.store_predictions({0: []}) == [0]
+        assert project.store_predictions({0: []}).frames == [0]
         assert project.instances(0) == []
 
 
@@ -96,7 +96,7 @@ def test_bulk_store_of_50k_frames_with_3_instances(tmp_path):
     templates = [predicted(1), predicted(2), predicted(3, "user", 6)]
     preds = {f: [t.copy_as_new() for t in templates] for f in range(50_000)}
     with new_project(tmp_path / "big.medpose", num_frames=50_000) as project:
-        assert len(project.store_predictions(preds)) == 50_000
+        assert len(project.store_predictions(preds).frames) == 50_000
         summary = project.frame_summary()
         assert (summary.num_instances == 3).all()
         expected_mean = np.mean([t.mean_score() for t in templates])

@@ -337,7 +337,7 @@ def test_stored_results_are_drawn_unless_the_user_moved_on(window, qtbot, video)
     window.go_to(3)
     wait_frame(qtbot, window, 3)
     first = _predicted((20, 20, 120, 200), 0.9)
-    written = window.project.store_predictions({3: [first]})
+    written = window.project.store_predictions({3: [first]}).frames
     window.inference.predictionsStored.emit(written)  # as the controller does after a flush
     qtbot.waitUntil(lambda: [u for u, _ in window.frame_view.displayed_items()] == [first.uid],
                     timeout=3000)
