@@ -21,8 +21,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox",
@@ -54,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="video file or folder of images")
     p.add_argument("--detector", required=True, metavar="W", help="detectron2 model_final.pth")
     p.add_argument("--detector-config", metavar="Y", help="detectron2 YAML config (test settings)")
-    p.add_argument("--pose", required=True, metavar="W", help="mmpose ViTPose checkpoint (.pth)")
+    p.add_argument("--pose", required=True, metavar="W",
+                   help="mmpose ViTPose checkpoint (.pth) for the kept categories (patients)")
+    p.add_argument("--user-pose", metavar="W",
+                   help="ViTPose checkpoint for 'user' boxes (with --categories patient,user)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
                    help="fp16 = half precision autocast, CUDA only (default fp32)")
@@ -65,13 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bbox-json", metavar="F.json",
                    help="also write the reference's bbox_detections.json")
     p.add_argument("--vis-dir", metavar="DIR", help="also write annotated frame images here")
-    p.add_argument("--score-threshold", type=float, default=0.8,
-                   help="keep boxes scoring at least this (reference demo: 0.8)")
-    p.add_argument("--categories", default="patient",
+    p.add_argument("--score-threshold", type=float, default=REFERENCE_SCORE_THRESHOLD,
+                   help="keep boxes scoring at least this (reference demo: "
+                        f"{REFERENCE_SCORE_THRESHOLD})")
+    p.add_argument("--categories", default=",".join(REFERENCE_CATEGORIES),
                    help="comma-separated detector classes to keep, by name or 0-based id, or "
                         "'all' (reference demo: patient)")
-    p.add_argument("--batch-size", type=_positive_int, default=4, metavar="N",
-                   help="frames per batch (default 4; halved automatically on out-of-memory)")
+    p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                   help="frames per batch (default 4 on a GPU, 1 on the CPU; halved "
+                        "automatically on out-of-memory)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip frames these models already predicted (finish a cancelled run)")
     p.add_argument("--frames", metavar="A:B", help="frame range, Python slice style (e.g. 0:100)")
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="load checkpoints that need full unpickling (runs code from the file: "
@@ -186,25 +196,37 @@ def _project_path(out: str | None, media: str | Path) -> Path:
 # -- commands -----------------------------------------------------------------------------------
 
 def cmd_infer(args: argparse.Namespace) -> int:
-    from medpose_gui.batch import InferOptions, infer_to_project
+    from medpose_gui.batch import InferOutputs, infer_to_project, resolve_categories
     from medpose_gui.media import open_media
+    from medpose_gui.runs import InferenceService, RunSettings
 
     with open_media(args.input) as source:  # bad media fails before torch is even imported
         frames = parse_frame_range(args.frames, len(source))
-        options = InferOptions(
-            detector=args.detector, pose=args.pose, project=_project_path(args.out, args.input),
-            detector_config=args.detector_config, device=args.device, precision=args.precision,
-            score_threshold=args.score_threshold, categories=args.categories,
-            batch_size=args.batch_size, trust_checkpoint=args.trust_checkpoint,
-            coco_predictions=args.coco_predictions, bbox_json=args.bbox_json,
-            vis_dir=args.vis_dir)
+        settings = RunSettings(
+            detector=args.detector, pose={}, detector_config=args.detector_config,
+            score_threshold=args.score_threshold, device=args.device, precision=args.precision,
+            batch_size=args.batch_size, trust_checkpoint=args.trust_checkpoint)
+        service = InferenceService()
+        categories = resolve_categories(args.categories, service.detector_classes(settings))
+        settings = replace(settings, categories=categories, pose={
+            c: (args.user_pose if c == "user" and args.user_pose else args.pose)
+            for c in categories})
+        outputs = InferOutputs(_project_path(args.out, args.input), args.coco_predictions,
+                               args.bbox_json, args.vis_dir)
         bar, update = _progress_bar(len(frames), "frame", args.quiet, "infer")
         try:
-            summary = infer_to_project(args.input, source, frames, options, progress=update,
+            summary = infer_to_project(args.input, source, frames, settings, outputs,
+                                       service=service, resume=args.resume, progress=update,
                                        log=bar.write)
         finally:
             bar.close()
-    print(f"{summary.frames} frames, {summary.instances} instances -> {summary.project}")
+    skipped = f" ({summary.skipped} approved or already predicted frames skipped)" \
+        if summary.skipped else ""
+    print(f"{summary.frames} frames, {summary.instances} instances -> {summary.project}{skipped}")
+    if summary.policy:
+        print(f"kept your work: {summary.policy}")
+    if summary.cancelled:
+        print("cancelled: run again with --resume to finish", file=sys.stderr)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ Edit; nothing is changed until ``apply`` is called on a target (the project).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +33,8 @@ class AnnotationTarget(Protocol):
     def remove_instance(self, frame: int, uid: str) -> None: ...
 
     def set_review_state(self, frame: int, state: ReviewState) -> None: ...
+
+    def atomic(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)
@@ -56,16 +59,24 @@ class Edit:
     merge_key: tuple | None = None  # edits with equal non-None keys merge (drag steps)
 
     def apply(self, target: AnnotationTarget) -> None:
-        for change in self.changes:
-            _swap(target, self.frame, change.before, change.after)
-        if self.review_after is not None:
-            target.set_review_state(self.frame, self.review_after)
+        """Make the change; all of it or (when a write fails) none of it."""
+        with target.atomic():
+            for change in self.changes:
+                _swap(target, self.frame, change.before, change.after)
+            if self.review_after is not None:
+                target.set_review_state(self.frame, self.review_after)
 
     def revert(self, target: AnnotationTarget) -> None:
-        for change in reversed(self.changes):
-            _swap(target, self.frame, change.after, change.before)
-        if self.review_before is not None:
-            target.set_review_state(self.frame, self.review_before)
+        with target.atomic():
+            for change in reversed(self.changes):
+                _swap(target, self.frame, change.after, change.before)
+            if self.review_before is not None:
+                target.set_review_state(self.frame, self.review_before)
+
+    @property
+    def uids(self) -> frozenset[str]:
+        """The persons this edit touches (a model run that replaces one drops the step)."""
+        return frozenset(change.uid for change in self.changes)
 
     def merged_with(self, later: Edit) -> Edit | None:
         """One edit equivalent to ``self`` then ``later``, or None if they don't merge."""

@@ -61,6 +61,7 @@ class StoredPredictions:
     covered_by_medic: int = 0  # new predictions dropped: a medic's person is already there
     deleted_by_medic: int = 0  # new predictions dropped: the medic deleted that prediction
     skipped_approved: int = 0  # frames left alone because they are approved
+    instances: int = 0  # new predictions stored
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Project:
         # date per written frame; we are the only writer (project_lock), so it cannot go stale.
         self._summary: FrameSummary | None = None
         self._touched: set[int] = set()  # frames the current transaction writes
+        self._write_depth = 0  # > 0 inside a transaction (nested writes join it)
         # frame -> its instances as last read. Each write drops the frames it touched (we
         # are the only writer), so it never serves stale data; scrubbing while inference
         # stores results elsewhere keeps its frames. Instances and their arrays are read-only.
@@ -173,14 +175,25 @@ class Project:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction, committed (durably) before the ``with`` block is left."""
+        """One transaction, committed (durably) before the outermost ``with`` block is left.
+
+        Nested writes (inside :meth:`atomic`) join the open transaction: all or nothing.
+        """
         with self._mutex:
+            if self._write_depth:
+                self._write_depth += 1
+                try:
+                    yield self._db()
+                finally:
+                    self._write_depth -= 1
+                return
             conn = self._db()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise ProjectError(f"{self.path}: cannot save: {exc}") from None
             self._touched = set()
+            self._write_depth = 1
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -192,9 +205,18 @@ class Project:
                 if isinstance(exc, sqlite3.Error):  # e.g. disk full, file removed
                     raise ProjectError(f"{self.path}: cannot save: {exc}") from None
                 raise
+            finally:
+                self._write_depth = 0
             for frame in self._touched:  # every write names the frames it changes
                 self._instance_cache.pop(frame, None)
             self._update_summary(conn, self._touched)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several writes as ONE transaction (an edit of many persons or frames): when any
+        of them fails, none is kept."""
+        with self._write():
+            yield
 
     def _update_summary(self, conn: sqlite3.Connection, frames: set[int]) -> None:
         summary = self._summary
@@ -421,6 +443,7 @@ class Project:
                 next_ord = {f: c.execute("SELECT MAX(ord) + 1 FROM instances WHERE frame = ?",
                                          (f,)).fetchone()[0] for f, _ in todo}
             flat = [(f, j, inst) for f, insts in admitted for j, inst in enumerate(insts)]
+            result.instances = len(flat)
             means = db.mean_scores([inst for _, _, inst in flat])
             rows = [db.encode_instance(inst, f, (next_ord.get(f) or 0) + j, run_id, mean)
                     for (f, j, inst), mean in zip(flat, means, strict=True)]

@@ -138,7 +138,7 @@ def test_infer_project_holds_exactly_the_pipeline_and_direct_model_results(infer
     pipeline = run_pipeline(frames, range(N_FRAMES), det, pose, score_threshold=threshold)
     with Project.open(project_path) as project:
         assert project.media.num_frames == N_FRAMES and project.media.width == 160
-        assert {m["role"] for m in project.models()} == {"detector", "pose"}
+        assert {m["role"] for m in project.models()} == {"detector", "detector_config", "pose_patient"}
         stored = {i: project.instances(i) for i in range(N_FRAMES)}
     assert sum(len(v) for v in stored.values()) > 0
     for index, frame in enumerate(frames):
