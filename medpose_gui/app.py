@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         else:
             self.resize(1400, 900)
-        preload = self.settings.models() if preload_models else None
+        preload = self.settings.models().run_settings() if preload_models else None
         AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload))
         first_run(self, show_first_run)  # welcome message, then model setup if models are missing
 
@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         st.canRedoChanged.connect(a["actionRedo"].setEnabled)
         self.edits.applied.connect(self._edit_applied)
         self.edits.message.connect(self.status.showMessage)
+        self.edits.failed.connect(lambda text: self.show_error("Not saved", text))
         self.edits.bind_view(fv, lambda: self._current)
         fv.installEventFilter(EscapeCancelsRun(self.inference))
         fv.boxDrawn.connect(self._box_drawn)
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         inf.runningChanged.connect(lambda _running: self._set_enabled())
         inf.progressChanged.connect(self.status.set_progress)
         inf.predictionsStored.connect(self._predictions_stored)
+        inf.predictionsReplaced.connect(self.edits.forget_persons)
         inf.runFinished.connect(lambda s: dialogs.run_finished(self, s))
         inf.runFailed.connect(lambda msg: self.show_error("Inference failed", msg))
         inf.poseReady.connect(lambda f, uid, kps: self.edits.apply_pose(f, uid, kps, "Estimate pose"))
@@ -378,9 +380,10 @@ class MainWindow(QMainWindow):
         """Estimate the pose of person ``uid`` of the current frame in the background."""
         dialogs.reestimate(self, uid, self._image)
 
-    def start_inference(self, frames: list[int]) -> bool:
-        """Run the models on ``frames`` with the remembered model settings."""
-        return dialogs.start_inference(self, frames)
+    def start_inference(self, frames: list[int], resume: bool = False) -> bool:
+        """Run the models on ``frames`` with the remembered model settings (``resume``:
+        skip the frames these models already predicted)."""
+        return dialogs.start_inference(self, frames, resume)
 
     def show_error(self, title: str, message: str) -> None:
         """A non-blocking message box; the app keeps running."""

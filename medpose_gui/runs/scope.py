@@ -15,13 +15,17 @@ import numpy as np
 from medpose_gui.core.annotations import ReviewState
 from medpose_gui.core.project_db import REVIEW_CODE
 
-SCOPES = ("all", "range", "current", "unreviewed")
+SCOPES = ("all", "range", "current", "unreviewed", "resume")
 
 
 def frames_for(scope: str, num_frames: int, current: int, review: Sequence[int] | np.ndarray,
                first: int = 0, last: int | None = None) -> list[int]:
-    """Frame indices for a scope; ``review`` holds :meth:`Project.frame_summary` codes."""
-    if scope == "all":
+    """Frame indices for a scope; ``review`` holds :meth:`Project.frame_summary` codes.
+
+    "resume" asks for every frame: the service then skips those the chosen models already
+    predicted (:func:`resumes`), which only it can tell (it knows the models' identities).
+    """
+    if scope in ("all", "resume"):
         return list(range(num_frames))
     if scope == "current":
         return [current] if 0 <= current < num_frames else []
@@ -34,3 +38,8 @@ def frames_for(scope: str, num_frames: int, current: int, review: Sequence[int] 
         approved = REVIEW_CODE[ReviewState.APPROVED]
         return [int(i) for i in np.flatnonzero(codes[:num_frames] != approved)]
     raise ValueError(f"unknown scope {scope!r}; use one of {SCOPES}")
+
+
+def resumes(scope: str) -> bool:
+    """Whether a run of ``scope`` skips the frames its models already predicted."""
+    return scope == "resume"

@@ -5,6 +5,10 @@ Everything that changes annotations goes through :meth:`EditController.push`: it
 committed at once by the project). The first edit of an unreviewed frame also marks the
 frame "in progress" (same undo step). Poses estimated in the background for a drawn or
 corrected box come back as ``set_pose`` edits, so they are undoable too.
+
+An edit whose write fails is reported through ``failed`` and never lands on the stack (see
+:mod:`.undo`). A model run replaces untouched predictions: :meth:`forget_persons` then drops
+only the undo steps about those persons; every other step stays undoable.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class EditController(QObject):
 
     applied = Signal(int)
     message = Signal(str)  # for the status bar
+    failed = Signal(str)  # a write failed: nothing changed (for a message box)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,7 +57,37 @@ class EditController(QObject):
         if self.project is None or edit.is_noop:
             return
         edit = with_in_progress(edit, self.project.review_state(edit.frame))
-        self.stack.push(EditCommand(self.project, edit, self.applied.emit))
+        self.stack.push(self._command(edit))
+
+    def _command(self, edit: edits.Edit) -> EditCommand:
+        return EditCommand(self.project, edit, self.applied.emit, self.failed.emit)
+
+    def forget_persons(self, uids: list[str]) -> int:
+        """Drop the undo/redo steps that touch any of ``uids`` (predictions a model run
+        replaced: undoing such a step would put a stale prediction back beside the new
+        one); keep every other step, done or undone, in order. Returns how many were
+        dropped."""
+        gone = set(uids)
+        stack = self.stack
+        commands = [stack.command(i) for i in range(stack.count())]
+        keep = [(i, c.edit) for i, c in enumerate(commands) if not (c.edit.uids & gone)]
+        dropped = len(commands) - len(keep)
+        if not dropped:
+            return 0
+        done = sum(1 for i, _ in keep if i < stack.index())
+        stack.clear()
+        rebuilt = []
+        for _, edit in keep:
+            command = self._command(edit)
+            command.silent = True  # the project already holds this state
+            stack.push(command)
+            rebuilt.append(command)
+        stack.setIndex(done)  # undone steps stay undone (silently: nothing to write)
+        for command in rebuilt:
+            command.silent = False
+        self.message.emit(f"{dropped} undo step(s) about predictions the run replaced "
+                          "were removed; all others stay undoable")
+        return dropped
 
     # -- gestures -------------------------------------------------------------------
     def add_manual(self, frame: int, category: str, box: tuple[float, float, float, float]) -> Instance | None:
@@ -105,4 +140,3 @@ class EditController(QObject):
     def bind_view(self, view: QObject, current_frame: Callable[[], int]) -> None:
         """Connect a FrameView-like widget's edit signals."""
         view.editRequested.connect(self.push)
-        view.deleteRequested.connect(lambda uid: self.delete(current_frame(), uid))

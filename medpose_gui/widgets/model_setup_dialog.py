@@ -351,7 +351,7 @@ def open_model_setup(window: MainWindow) -> ModelSetupDialog:
 
     def accepted() -> None:
         window.settings.set_models(dialog.models())
-        window.inference.warm_up(dialog.models())  # load the new models in the background
+        window.inference.warm_up(dialog.models().run_settings())  # load them in the background
 
     dialog.accepted.connect(accepted)
     dialog.finished.connect(dialog.deleteLater)

@@ -84,7 +84,8 @@ class ModelsDialog(QDialog):
         self.keypoint_threshold.setSingleStep(0.05)
         self.keypoint_threshold.setToolTip("Points scored below this start as absent (still editable)")
         self.batch = QSpinBox(self)
-        self.batch.setRange(1, 256)
+        self.batch.setRange(0, 256)
+        self.batch.setSpecialValueText("auto (GPU 4, CPU 1)")  # 0: the device's default
         self.cat_patient = QCheckBox("patient", self)
         self.cat_user = QCheckBox("user (needs the user pose model)", self)
         cats = QHBoxLayout()

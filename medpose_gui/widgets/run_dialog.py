@@ -1,15 +1,12 @@
 """Inference > Run...: which frames to run the models on.
 
-Scopes: all frames, a range, the current frame, or frames not yet approved ("unreviewed
-only": approved frames are never overwritten anyway, so this also skips their cost).
-``frames_for(scope, ...)`` is the pure function the window and tests use.
+Scopes (:mod:`medpose_gui.runs.scope`): all frames, a range, the current frame, frames not
+yet approved, or frames not yet predicted by the chosen models (resume a cancelled run).
+Approved frames are never changed by a run, and never computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -22,25 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-SCOPES = ("all", "range", "current", "unreviewed")
+from medpose_gui.runs.scope import SCOPES, frames_for, resumes
 
-
-def frames_for(scope: str, num_frames: int, current: int, review: Sequence[int] | np.ndarray,
-               first: int = 0, last: int | None = None) -> list[int]:
-    """Frame indices for a scope; ``review`` holds frame_summary codes (2 = approved)."""
-    if scope == "all":
-        return list(range(num_frames))
-    if scope == "current":
-        return [current] if 0 <= current < num_frames else []
-    if scope == "range":
-        last = num_frames - 1 if last is None else last
-        lo, hi = max(0, min(first, last)), min(num_frames - 1, max(first, last))
-        return list(range(lo, hi + 1))
-    if scope == "unreviewed":
-        codes = np.asarray(review)
-        return [int(i) for i in np.flatnonzero(codes[:num_frames] != 2)]
-    raise ValueError(f"unknown scope {scope!r}; use one of {SCOPES}")
-
+__all__ = ["SCOPES", "RunDialog", "frames_for", "resumes"]
 
 class RunDialog(QDialog):
     """Pick a scope; ``scope()`` and ``frame_range()`` after accept."""
@@ -54,7 +35,8 @@ class RunDialog(QDialog):
         self.buttons: dict[str, QRadioButton] = {}
         labels = {"all": f"All {num_frames} frames", "range": "Frames",
                   "current": f"Current frame ({current})",
-                  "unreviewed": "Frames not yet approved"}
+                  "unreviewed": "Frames not yet approved",
+                  "resume": "Frames not yet predicted by these models (resume)"}
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(models_summary, self))
         self.first = QSpinBox(self)

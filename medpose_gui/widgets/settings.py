@@ -13,7 +13,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
+from medpose_gui.core.reference import (
+    DETECTOR_CLASS_NAMES,
+    REFERENCE_CATEGORIES,
+    REFERENCE_SCORE_THRESHOLD,
+)
+from medpose_gui.runs import RunSettings
 
 ORGANIZATION = "medpose-gui"
 APPLICATION = "medpose-gui"
@@ -34,7 +39,7 @@ class ModelSettings:
     device: str = "auto"
     detection_threshold: float = DEFAULT_DETECTION_THRESHOLD
     categories: list[str] = field(default_factory=lambda: list(REFERENCE_CATEGORIES))  # detector classes kept
-    batch_size: int = 4
+    batch_size: int = 0  # 0 = the device's default (4 on a GPU, 1 on the CPU)
     keypoint_threshold: float = 0.0  # points below it start ABSENT (still editable)
 
     def problems(self) -> list[str]:
@@ -54,11 +59,22 @@ class ModelSettings:
             out.append(f"Device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if not 0.0 <= self.detection_threshold <= 1.0:
             out.append("Detection threshold must be between 0 and 1")
-        if self.batch_size < 1:
-            out.append("Batch size must be at least 1")
+        if self.batch_size < 0:
+            out.append("Batch size must be at least 1 (or 0 for the device's default)")
         if not self.categories:
             out.append("Choose at least one category to detect")
         return out
+
+    def run_settings(self) -> RunSettings:
+        """These settings as the run service takes them (the user pose model serves the
+        'user' category, the casualty model every other)."""
+        pose = {c: (self.user_pose_weights if c == "user" else self.pose_weights)
+                for c in (*self.categories, *DETECTOR_CLASS_NAMES)}
+        return RunSettings(
+            detector=self.detector_weights, pose={c: w for c, w in pose.items() if w},
+            detector_config=self.detector_config or None, categories=tuple(self.categories),
+            score_threshold=self.detection_threshold, keypoint_threshold=self.keypoint_threshold,
+            device=self.device, batch_size=self.batch_size or None)
 
     def pose_only_problems(self) -> list[str]:
         """Problems that stop estimating a pose for a drawn box (only the pose model is used)."""

@@ -30,7 +30,7 @@ from medpose_gui.widgets.export_actions import (
     video_task,
 )
 from medpose_gui.widgets.models_dialog import ModelsDialog
-from medpose_gui.widgets.run_dialog import RunDialog, frames_for
+from medpose_gui.widgets.run_dialog import RunDialog, frames_for, resumes
 from medpose_gui.widgets.shortcuts_dialog import ShortcutsDialog
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def models_dialog(window: MainWindow, then: Callable[[], None] | None = None) ->
 
     def accepted() -> None:
         window.settings.set_models(dialog.models())
-        window.inference.warm_up(dialog.models())  # load the new models in the background
+        window.inference.warm_up(dialog.models().run_settings())  # load them in the background
         if then is not None:
             then()
 
@@ -179,7 +179,7 @@ def run_dialog(window: MainWindow) -> QDialog | None:
         if not frames:
             window.status.showMessage("no frames to run on", 4000)
             return
-        window.start_inference(frames)
+        window.start_inference(frames, resume=resumes(dialog.scope()))
 
     dialog.accepted.connect(accepted)
     dialog.finished.connect(dialog.deleteLater)
@@ -187,7 +187,7 @@ def run_dialog(window: MainWindow) -> QDialog | None:
     return dialog
 
 
-def start_inference(window: MainWindow, frames: list[int]) -> bool:
+def start_inference(window: MainWindow, frames: list[int], resume: bool = False) -> bool:
     """Run the remembered models on ``frames``; False (with a message) when they are not set."""
     if window.session is None or window.session.source is None:
         return False
@@ -197,8 +197,8 @@ def start_inference(window: MainWindow, frames: list[int]) -> bool:
         window.show_error("Models not set up", "\n".join(problems)
                           + "\n\nChoose the model files in Inference > Models…")
         return False
-    window.edits.stack.clear()  # undo entries may refer to predictions this run replaces
-    return window.inference.start(str(window.project.media.path), frames, models)
+    return window.inference.start(str(window.project.media.path), frames, models.run_settings(),
+                                  resume=resume)
 
 
 def reestimate(window: MainWindow, uid: str, image: np.ndarray | None) -> None:
@@ -213,16 +213,21 @@ def reestimate(window: MainWindow, uid: str, image: np.ndarray | None) -> None:
         window.show_error("No pose model", "\n".join(problems))
         return
     window.status.showMessage(f"estimating the pose of the {inst.category}…", 3000)
-    window.inference.estimate_pose(frame, uid, inst.category, image, inst.box, models)
+    window.inference.estimate_pose(frame, uid, inst.category, image, inst.box,
+                                   models.run_settings())
 
 
-def run_finished(window: MainWindow, summary: object) -> None:
-    how = "cancelled" if summary.cancelled else "finished"
+def run_finished(window: MainWindow, report: object) -> None:
+    how = "cancelled" if report.cancelled else "finished"
+    skipped = report.frames_asked - report.frames_to_compute
     window.status.showMessage(
-        f"inference {how}: {summary.frames_done} / {summary.frames_total} frames in "
-        f"{summary.seconds:.1f} s on {summary.device}", 10000)
-    if summary.messages:
-        message(window, "Inference", "\n".join(summary.messages))
+        f"inference {how}: {report.frames_done} / {report.frames_to_compute} frames in "
+        f"{report.seconds:.1f} s on {report.device}"
+        + (f" ({skipped} approved or already predicted frames skipped)" if skipped else ""),
+        10000)
+    lines = [*report.messages, *([report.policy_text()] if report.policy_text() else [])]
+    if lines:
+        message(window, "Inference", "\n".join(lines))
 
 
 # -- export --------------------------------------------------------------------------
