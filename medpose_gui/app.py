@@ -7,6 +7,7 @@ approves the frame and goes to the next one.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from medpose_gui.core.annotations import ReviewState
+from medpose_gui.core.project import ProjectError
 from medpose_gui.session import OpenError, Session, open_path, relink
 from medpose_gui.widgets import window_dialogs as dialogs
 from medpose_gui.widgets.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
@@ -334,7 +336,9 @@ class MainWindow(QMainWindow):
     def save_current_frame(self) -> None:
         self._save_timer.stop()
         if self.project is not None and not self.project.closed:
-            self.project.set_setting("current_frame", self._current)
+            # Only where to reopen; the edits themselves report write failures.
+            with contextlib.suppress(ProjectError):
+                self.project.set_setting("current_frame", self._current)
 
     def _advance(self) -> bool:
         if self._current >= self.num_frames - 1:
