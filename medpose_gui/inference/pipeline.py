@@ -25,15 +25,20 @@ from typing import Any
 import numpy as np
 
 from medpose_gui.core.annotations import Instance
-from medpose_gui.core.reference import REFERENCE_SCORE_THRESHOLD
+from medpose_gui.core.reference import (
+    DETECTOR_CLASS_NAMES,
+    REFERENCE_CATEGORIES,
+    REFERENCE_SCORE_THRESHOLD,
+)
 from medpose_gui.media.batch_reader import BatchReader
 
 from .device import free_gpu_memory, is_out_of_memory
 from .engine import PRECISIONS, Engine, PipelineStats
 from .selection import Selection, select_detections
 
-# The reference demo keeps class 0 = patient (DETECTOR_CLASS_NAMES in core.reference).
-REFERENCE_CLASS_IDS: tuple[int, ...] = (0,)
+# The detector class ids the reference demo keeps (patient = class 0).
+REFERENCE_CLASS_IDS: tuple[int, ...] = tuple(
+    DETECTOR_CLASS_NAMES.index(c) for c in REFERENCE_CATEGORIES)
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
