@@ -28,6 +28,7 @@ from medpose_gui.media import open_media
 from medpose_gui.media.render import draw_annotations
 from tests.fixture_paths import DETECTRON2, VITPOSE
 from tests.media.video_factory import make_indexed_video, read_index
+from tests.small_models import write_min120_config
 
 REPO = Path(__file__).resolve().parents[2]
 N_FRAMES = 5
@@ -45,9 +46,7 @@ def _run_module(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     work = tmp_path_factory.mktemp("cli")
-    config = work / "slim_min120.yaml"
-    config.write_text(f"_BASE_: {DETECTRON2 / 'configs' / 'medic_pose_slim.yaml'}\n"
-                      "INPUT: {MIN_SIZE_TEST: 120}\n")
+    config = write_min120_config(work)
     video = make_indexed_video(work / "clip.mp4", N_FRAMES, size=(160, 120), textured=True)
     return work, config, video
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -19,21 +17,14 @@ from medpose_gui.formats import (
     write_bbox_detections,
 )
 from tests.formats.project_builder import HEIGHT, WIDTH, empty_project, predicted
+from tests.small_disk import mounted_tmpfs
 
 
 @pytest.fixture
 def small_disk(tmp_path):
     """A 64 KiB tmpfs: really runs out of space. Needs root (mount); skipped otherwise."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command to create a small tmpfs")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=True)
+    with mounted_tmpfs(tmp_path / "small", "64k") as mount_point:
+        yield mount_point
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -29,6 +28,7 @@ from tests.gui.window_support import (
     make_settings,
     wait_frame,
 )
+from tests.small_disk import mounted_tmpfs
 
 MIN600 = DETECTOR_CONFIG.with_name("medic_pose_slim_min600.yaml")
 N_FRAMES = 3
@@ -121,16 +121,8 @@ def test_a_second_run_keeps_corrections_deletions_approvals_and_the_undo_history
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 1 MiB tmpfs that can be filled up (needs root for mount; skipped otherwise)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command to create a small tmpfs")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "small", "1m") as mount_point:
+        yield mount_point
 
 
 def _fill(folder) -> None:

@@ -20,6 +20,7 @@ from medpose_gui.runs import InferenceService, RunSettings
 from medpose_gui.session import media_info
 from tests.fixture_paths import DETECTRON2, VITPOSE
 from tests.media.video_factory import make_indexed_video
+from tests.small_models import write_min120_config
 
 N_FRAMES = 6
 POSE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
@@ -29,9 +30,7 @@ USER_POSE = VITPOSE / "vitpose_tiny_user_k6.pth"
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     work = tmp_path_factory.mktemp("service")
-    config = work / "slim_min120.yaml"
-    config.write_text(f"_BASE_: {DETECTRON2 / 'configs' / 'medic_pose_slim.yaml'}\n"
-                      "INPUT: {MIN_SIZE_TEST: 120}\n")
+    config = write_min120_config(work)
     video = make_indexed_video(work / "clip.mp4", N_FRAMES, size=(160, 120), textured=True)
     return work, config, video
 
