@@ -65,8 +65,3 @@ def coco_evaluate(iou_type: str, image_ids: Sequence[int], category: dict,
     stats = evaluator.stats
     return {name: (None if stats[i] < 0 else float(stats[i])) for name, i in names.items()}
 
-
-def xywh(box_xyxy: np.ndarray) -> list[float]:
-    """COCO x,y,w,h from our x1,y1,x2,y2."""
-    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
-    return [x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medpose_gui.core.annotations import Instance
+from medpose_gui.core.reference import DETECTOR_CLASS_NAMES
 from medpose_gui.formats.atomic import atomic_write_json
 from medpose_gui.formats.coco_common import (
     frame_image_name,
@@ -33,7 +34,7 @@ DEMO_IMAGE_HEIGHT = 720
 DEMO_IMAGE_WIDTH = 1280
 # Detector class ids (0-based, checkpoint order): the demo writes class 0 only.
 PATIENT_CLASS = 0
-PATIENT_LABEL = "patient"
+PATIENT_LABEL = DETECTOR_CLASS_NAMES[PATIENT_CLASS]
 # The demo's category list, field for field and in this order.
 DEMO_CATEGORIES = [
     {"id": 1, "name": "patient", "instances_count": 0, "def": "", "synonyms": ["patient"],
