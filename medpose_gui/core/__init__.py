@@ -5,6 +5,7 @@ Imports neither Qt nor torch, so it is usable from the GUI, the CLI and training
 
 from medpose_gui.core.annotations import (
     REVIEW_CODE,
+    REVIEW_OF_CODE,
     FrameAnnotations,
     Instance,
     Prediction,
@@ -26,6 +27,7 @@ from medpose_gui.core.schema import (
 
 __all__ = [
     "REVIEW_CODE",
+    "REVIEW_OF_CODE",
     "Category",
     "FrameAnnotations",
     "FrameSummary",

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from medpose_gui.app import MainWindow  # noqa: E402
 from medpose_gui.core import edits  # noqa: E402
 from medpose_gui.core.annotations import Instance, ReviewState  # noqa: E402
-from medpose_gui.widgets.quality_panel import NO_APPROVED_TEXT, QualityPanel  # noqa: E402
+from medpose_gui.widgets.dialogs.model_quality import NO_APPROVED_TEXT, QualityPanel  # noqa: E402
 from tests.formats.project_builder import empty_project  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
 
@@ -131,7 +131,7 @@ def test_window_action_opens_the_panel_for_the_open_project(qtbot, tmp_path, pro
     window = MainWindow(settings=make_settings(tmp_path), show_first_run=False,
                         preload_models=False)
     qtbot.addWidget(window)
-    window.relink_chooser = lambda _project: None  # the media are not needed (no dialog)
+    window.sessions.ask_relink_path = lambda _project: None  # the media are not needed (no dialog)
     action = window.actions["actionModelQuality"]
     assert not action.isEnabled()  # no project yet
     assert window.open_path(path)
