@@ -4,7 +4,6 @@ AP/AR arithmetic, the expected values come from the edits made."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
@@ -13,7 +12,8 @@ import pytest
 
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, ReviewState, Visibility
-from medpose_gui.evaluation import add_cli_parser, evaluate_frames, evaluate_project
+from medpose_gui.evaluation import evaluate_frames, evaluate_project
+from tests.cli_runner import run_cli
 from tests.formats.project_builder import empty_project
 
 K = 21  # medic_casualty points
@@ -213,15 +213,6 @@ def test_no_approved_frames_gives_no_metrics(tmp_path):
     assert report.to_dict()["mean_error_px"] is None
 
 
-def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="medpose-gui")
-    add_cli_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
     path = tmp_path / "p.medpose"
     with empty_project(path) as project:
@@ -229,7 +220,7 @@ def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
         _move(project, 0, 3, 3.0, 4.0)
         _approve(project, 0)
     out_json = tmp_path / "report.json"
-    code, out, err = _cli(["evaluate", str(path), "--json", str(out_json)], capsys)
+    code, out, err = run_cli(["evaluate", str(path), "--json", str(out_json)], capsys)
     assert code == 0, err
     chest = next(line for line in out.splitlines() if line.startswith("chest "))
     assert chest.split() == ["chest", "1", "5.00", "5.00", "100.0%", "1"]
@@ -244,9 +235,9 @@ def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
 def test_evaluate_command_reports_bad_input_without_traceback(tmp_path, capsys):
     path = tmp_path / "p.medpose"
     empty_project(path).close()
-    code, _, err = _cli(["evaluate", str(path), "--category", "dog"], capsys)
+    code, _, err = run_cli(["evaluate", str(path), "--category", "dog"], capsys)
     assert code == 2 and err.startswith("error: ") and "no category 'dog'" in err
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    code, _, err = _cli(["evaluate", str(text)], capsys)
+    code, _, err = run_cli(["evaluate", str(text)], capsys)
     assert code == 2 and "notes.txt: not a medpose project" in err
