@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from medpose_gui.core import edits
 from medpose_gui.core.boxes import normalise_box
+from medpose_gui.core.reference import REFERENCE_CATEGORIES
 from medpose_gui.widgets.frame_view.items import style
 from medpose_gui.widgets.frame_view.items.geometry import BODY, clamp_box_translation, resize_box
 from medpose_gui.widgets.frame_view.picking import HANDLE_CURSORS
@@ -165,7 +166,9 @@ class RubberBand(Gesture):
         super().__init__(view, event)
         self.anchor = view.clamp(self.press_scene.x(), self.press_scene.y())
         self.band = QGraphicsRectItem()
-        pen = style.cosmetic_pen(style.category_color("patient"), 1.5, Qt.PenStyle.DashLine)
+        # Drawn in the colour of the reference's category (patient), the usual new person.
+        pen = style.cosmetic_pen(style.category_color(REFERENCE_CATEGORIES[0]), 1.5,
+                                 Qt.PenStyle.DashLine)
         self.band.setPen(pen)
         self.band.setZValue(style.Z_RUBBER)
         view.scene().addItem(self.band)
