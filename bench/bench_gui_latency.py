@@ -106,7 +106,7 @@ def main() -> int:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - must live
     from medpose_gui.app import MainWindow
-    from medpose_gui.widgets.startup import import_inference_libraries
+    from medpose_gui.widgets.window.startup import import_inference_libraries
 
     import_inference_libraries(app).close()  # as run_app does, before the window exists
 

@@ -67,7 +67,7 @@ def main() -> int:
         first = window.project.instances(0)[0]
         window.frame_view.select(first.uid)
         window.panel.select(first.uid)
-        window.refresh_summary()
+        window.display.refresh_summary()
         _wait(app, lambda: True, 0.3)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)

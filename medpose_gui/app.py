@@ -1,42 +1,73 @@
-"""The main window: wires the frame view, timeline, inspector, undo stack, inference and export.
+"""The main window: builds the views, panels and controllers and connects them.
 
-Logic lives in ``medpose_gui.widgets`` (one module per job); this file only connects them.
-Shortcuts: see ``widgets/actions.py`` (F1 shows the sheet). "Approve" (A or Ctrl+Return)
-approves the frame and goes to the next one.
+The window owns what is on screen: it builds its widgets here, connects each action to its
+handler (one table, :meth:`MainWindow._action_handlers`) and shows the current frame and
+its persons. Each job with state of its own is a controller from
+``medpose_gui.widgets.controllers`` (opening, frames, export, models, runs) plus the edit
+and inference controllers; they report back through signals and never import the window.
+Shortcuts: see ``widgets/window/actions.py`` (F1 shows the sheet). "Approve" (A or
+Ctrl+Return) approves the frame and goes to the next one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medpose_gui.core.annotations import ReviewState
-from medpose_gui.core.project import ProjectError
-from medpose_gui.session import OpenError, Session, open_path, relink
-from medpose_gui.widgets import window_dialogs as dialogs
-from medpose_gui.widgets.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
-from medpose_gui.widgets.app_identity import schedule_smoke_exit
-from medpose_gui.widgets.display_filters import DisplayFilters
+from medpose_gui.core.project import Project
+from medpose_gui.session import Session
+from medpose_gui.widgets.controllers.display import ProjectDisplay
+from medpose_gui.widgets.controllers.export import ExportController
+from medpose_gui.widgets.controllers.model_setup import ModelSetupController
+from medpose_gui.widgets.controllers.navigation import (
+    FrameNavigator,
+    next_low_confidence,
+    next_unreviewed,
+)
+from medpose_gui.widgets.controllers.run_launcher import RunLauncher
+from medpose_gui.widgets.controllers.session import SessionController
+from medpose_gui.widgets.dialogs.messages import ABOUT_TEXT, message
+from medpose_gui.widgets.dialogs.model_quality import QualityPanel
+from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
 from medpose_gui.widgets.edit_controller import EditController
-from medpose_gui.widgets.frame_loader import FrameLoader
 from medpose_gui.widgets.frame_view import FrameView
 from medpose_gui.widgets.inference_controller import EscapeCancelsRun, InferenceController
-from medpose_gui.widgets.instance_panel import InstancePanel
-from medpose_gui.widgets.model_setup_dialog import first_run
-from medpose_gui.widgets.navigation import Player
+from medpose_gui.widgets.panels.display_filters import DisplayFilters
+from medpose_gui.widgets.panels.instance_panel import InstancePanel
+from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
+from medpose_gui.widgets.panels.timeline import Timeline
 from medpose_gui.widgets.settings import AppSettings
-from medpose_gui.widgets.startup import AfterFirstPaint, prepare_app
-from medpose_gui.widgets.status_bar import ReviewStatusBar
-from medpose_gui.widgets.timeline import Timeline
-from medpose_gui.widgets.window_actions import action_handlers
-from medpose_gui.widgets.window_layout import build_layout, fill_recent
+from medpose_gui.widgets.window.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
+from medpose_gui.widgets.window.app_identity import app_icon, schedule_smoke_exit
+from medpose_gui.widgets.window.recent_menu import RecentFilesMenu
+from medpose_gui.widgets.window.startup import AfterFirstPaint, prepare_app
 
-SAVE_FRAME_MS = 400  # the current frame is stored this long after the last move (not per step)
+
+def _column(parent: QWidget, *widgets: tuple[QWidget, int]) -> QWidget:
+    """Widgets stacked vertically with the given stretch factors."""
+    host = QWidget(parent)
+    layout = QVBoxLayout(host)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for widget, stretch in widgets:
+        layout.addWidget(widget, stretch)
+    return host
 
 
 class MainWindow(QMainWindow):
@@ -48,40 +79,32 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("medpose-gui")
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.settings = AppSettings(settings)
-        self.session: Session | None = None
-        self.loader: FrameLoader | None = None
-        self._current, self._wanted = 0, 0
-        self._image: np.ndarray | None = None
         self.last_error = ""
-        self.last_export: tuple[str, object] | None = None  # (outcome, result) of the last export
-        self.export_task = None  # the running/last BackgroundTask
-        # Replaceable questions (tests answer them without modal dialogs).
-        self.relink_chooser = dialogs.choose_relink_path
-        self.confirmer = dialogs.confirm
+        self._quality_panel: QualityPanel | None = None
 
         self.actions = ActionSet(self)
         self.edits = EditController(self)
         self.inference = InferenceController(self)
+        self.sessions = SessionController(self.settings, self)
+        self.navigator = FrameNavigator(self.actions["actionPlay"], self)
+        self.exporter = ExportController(self.sessions, self)
+        self.model_setup = ModelSetupController(self.settings, self)
+        self.runs = RunLauncher(self.settings, self.sessions, self.navigator, self.inference,
+                                self.model_setup, self)
         self.frame_view = FrameView(self)
         self.timeline = Timeline(self)
         self.panel = InstancePanel(self)
         self.filters = DisplayFilters(self)
         self.status = ReviewStatusBar(self)
         self.setStatusBar(self.status)
-        self.recent_menu = build_layout(self)
-        fill_recent(self.recent_menu, self.settings.recent_files(), self.open_path)
-        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_FRAME_MS)
-        self._save_timer.timeout.connect(self.save_current_frame)
-        self._summary_timer = QTimer(self, singleShot=True, interval=100)  # coalesce refreshes
-        self._summary_timer.timeout.connect(self.refresh_summary)
-        # New predictions for the frame on screen are shown after the event that stored them,
-        # read in one turn of the event loop and drawn in the next (_show_new_results): each
-        # stays short, and input is handled in between. Several stores in a row show once.
-        self._results_timer = QTimer(self, singleShot=True, interval=0)
-        self._results_timer.timeout.connect(self._show_new_results)
-        self._annotations_read = 0  # counts _read_annotations calls (see _show_new_results)
+        self._build_layout()
+        self.recent_menu.set_paths(self.settings.recent_files())
+
+        self.display = ProjectDisplay(self.frame_view, self.panel, self.status, self.timeline,
+                                      self)
         self._connect()
         self._set_enabled()
         geometry, state = self.settings.window_state()
@@ -92,26 +115,98 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         preload = self.settings.models().run_settings() if preload_models else None
         AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload))
-        first_run(self, show_first_run)  # welcome message, then model setup if models are missing
+        # The welcome message, then model setup if the model files are missing.
+        self.model_setup.first_run(show_first_run)
 
     # -- construction ----------------------------------------------------------------
+    def _build_layout(self) -> None:
+        """Frame view over the timeline in the centre; inspector and undo history docked on
+        the right; menus and toolbar generated from the action table."""
+        self.setCentralWidget(_column(self, (self.frame_view, 1), (self.timeline, 0)))
+        self.inspector_dock = self._dock("inspectorDock", "Inspector",
+                                         _column(self, (self.filters, 0), (self.panel, 1)))
+        self.history_dock = self._dock("historyDock", "Undo history", QUndoView(self.edits.stack))
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        menus = self.actions.populate_menus(self.menuBar())
+        self.recent_menu = RecentFilesMenu(self)
+        menus["&File"].insertMenu(self.actions["actionSaveAs"], self.recent_menu)
+        for dock in (self.inspector_dock, self.history_dock):
+            action = dock.toggleViewAction()
+            action.setToolTip(f"Show or hide the {dock.windowTitle().lower()} panel")
+            menus["&View"].addAction(action)
+        toolbar = QToolBar("Tools", self)
+        toolbar.setObjectName("mainToolBar")
+        toolbar.toggleViewAction().setToolTip("Show or hide the toolbar")
+        menus["&View"].addAction(toolbar.toggleViewAction())
+        self.actions.populate_toolbar(toolbar)
+        self.category_combo = QComboBox(self)
+        self.category_combo.setObjectName("categoryCombo")
+        self.category_combo.setToolTip("Category of the next box drawn (B)")
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" new box: ", self))
+        toolbar.addWidget(self.category_combo)
+        self.addToolBar(toolbar)
+        self.status.cancel_button.setDefaultAction(self.actions["actionCancelInference"])
+
+    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _action_handlers(self) -> dict[str, Callable[[], object]]:
+        """Action object name -> what triggering it does."""
+        fv, nav, edits = self.frame_view, self.navigator, self.edits
+        threshold = self.settings.low_confidence_threshold
+        return {
+            "actionOpen": self.sessions.ask_open,
+            "actionOpenFolder": self.sessions.ask_open_folder,
+            "actionSaveAs": self.sessions.save_as,
+            "actionRelinkMedia": self.sessions.ask_relink,
+            "actionExportCoco": self.exporter.ask_coco,
+            "actionExportBbox": self.exporter.ask_bbox,
+            "actionExportVideo": self.exporter.ask_video,
+            "actionQuit": self.close,
+            "actionUndo": edits.stack.undo, "actionRedo": edits.stack.redo,
+            "actionReestimatePose": lambda: self.runs.reestimate(fv.selected_uid() or ""),
+            "actionDeleteInstance": lambda: edits.delete(nav.current, fv.selected_uid() or ""),
+            "actionCopyPrevious": lambda: edits.copy_previous(nav.current),
+            "actionZoomFit": fv.zoom_fit, "actionZoomActual": fv.zoom_actual,
+            "actionZoomIn": lambda: fv.zoom_by(1.25), "actionZoomOut": lambda: fv.zoom_by(0.8),
+            "actionNextFrame": lambda: nav.step(1), "actionPrevFrame": lambda: nav.step(-1),
+            "actionForward10": lambda: nav.step(10), "actionBack10": lambda: nav.step(-10),
+            "actionFirstFrame": lambda: nav.go_to(0),
+            "actionLastFrame": lambda: nav.go_to(nav.num_frames - 1),
+            "actionNextUnreviewed": lambda: nav.jump(next_unreviewed, threshold()),
+            "actionNextLowConfidence": lambda: nav.jump(next_low_confidence, threshold()),
+            "actionApproveFrame": self.approve_and_next,
+            "actionMarkInProgress": lambda: edits.set_review(nav.current, ReviewState.IN_PROGRESS),
+            "actionRunInference": self.runs.ask_frames,
+            "actionCancelInference": self.inference.cancel,
+            "actionModels": self.model_setup.open_models,
+            "actionModelSetup": self.model_setup.open_setup,
+            "actionModelQuality": self.show_model_quality,
+            "actionShortcuts": self.show_shortcuts,
+            "actionAbout": lambda: message(self, "About medpose-gui", ABOUT_TEXT),
+        }
+
     def _connect(self) -> None:
         a, fv = self.actions, self.frame_view
-        for name, fn in action_handlers(self).items():
+        for name, fn in self._action_handlers().items():
             a[name].triggered.connect(lambda _checked=False, fn=fn: fn())
         a["actionDrawBox"].toggled.connect(fv.set_draw_box_mode)
-        self.player = Player(a["actionPlay"], lambda: self._wanted == self._current,
-                             self._advance, self)
         st = self.edits.stack
         st.canUndoChanged.connect(a["actionUndo"].setEnabled)
         st.canRedoChanged.connect(a["actionRedo"].setEnabled)
-        self.edits.applied.connect(self._edit_applied)
+        self.edits.applied.connect(self.display.edit_applied)
         self.edits.message.connect(self.status.showMessage)
         self.edits.failed.connect(lambda text: self.show_error("Not saved", text))
-        self.edits.bind_view(fv, lambda: self._current)
+        self.edits.bind_view(fv, lambda: self.navigator.current)
         fv.installEventFilter(EscapeCancelsRun(self.inference))
         fv.boxDrawn.connect(self._box_drawn)
-        fv.reestimateRequested.connect(self.reestimate)
+        fv.reestimateRequested.connect(self.runs.reestimate)
         fv.selectionChanged.connect(self.panel.select)
         fv.keypointSelectionChanged.connect(lambda _uid, k: self.panel.select_keypoint(k))
         fv.drawBoxModeChanged.connect(a["actionDrawBox"].setChecked)
@@ -120,13 +215,30 @@ class MainWindow(QMainWindow):
         self.panel.editRequested.connect(self.edits.push)
         self.panel.placeRequested.connect(fv.begin_place_keypoint)
         self.filters.optionsChanged.connect(lambda opts: fv.set_display_options(**opts))
-        self.timeline.frameRequested.connect(self.go_to)
+        self.timeline.frameRequested.connect(self.navigator.go_to)
+        self.recent_menu.pathChosen.connect(self.open_path)
+        s = self.sessions
+        s.started.connect(self._session_started)
+        s.ending.connect(self._session_ending)
+        s.closed.connect(self._set_enabled)
+        s.aboutToCopy.connect(self.navigator.save_current_frame)
+        s.failed.connect(self.show_error)
+        s.recentFilesChanged.connect(self.recent_menu.set_paths)
+        self.navigator.frameShown.connect(self.display.show_frame)
+        self.navigator.loadFailed.connect(lambda i, msg: self.show_error(f"Cannot read frame {i}",
+                                                                         msg))
+        for source in (self.navigator, self.exporter, self.runs):
+            source.message.connect(self.status.showMessage)
+        for source in (self.exporter, self.runs):
+            source.failed.connect(self.show_error)
+        # Load newly chosen models in the background, before they are needed.
+        self.model_setup.modelsChosen.connect(lambda m: self.inference.warm_up(m.run_settings()))
         inf = self.inference
-        inf.runningChanged.connect(lambda _running: self._set_enabled())
+        inf.runningChanged.connect(self._run_started_or_ended)
         inf.progressChanged.connect(self.status.set_progress)
-        inf.predictionsStored.connect(self._predictions_stored)
+        inf.predictionsStored.connect(self.display.predictions_stored)
         inf.predictionsReplaced.connect(self.edits.forget_persons)
-        inf.runFinished.connect(lambda s: dialogs.run_finished(self, s))
+        inf.runFinished.connect(self.runs.report_finished)
         inf.runFailed.connect(lambda msg: self.show_error("Inference failed", msg))
         inf.poseReady.connect(lambda f, uid, kps: self.edits.apply_pose(f, uid, kps, "Estimate pose"))
         inf.poseFailed.connect(lambda _uid, msg: self.show_error("Pose estimation failed", msg))
@@ -144,46 +256,49 @@ class MainWindow(QMainWindow):
         self.actions["actionRedo"].setEnabled(self.edits.stack.canRedo())
         self.status.show_progress(running)
 
-    # -- opening and closing ---------------------------------------------------------
+    def _run_started_or_ended(self, running: bool) -> None:
+        # Results of a run are stored in the open project: nothing else opens meanwhile.
+        self.sessions.set_busy("Wait for the inference run to finish or cancel it."
+                               if running else "")
+        self._set_enabled()
+
+    # -- the open project ------------------------------------------------------------
+    @property
+    def session(self) -> Session | None:
+        return self.sessions.session
+
+    @property
+    def project(self) -> Project | None:
+        return self.sessions.project
+
     @property
     def current_frame(self) -> int:
         """0-based index of the frame shown."""
-        return self._current
+        return self.navigator.current
 
     @property
     def wanted_frame(self) -> int:
         """The frame asked for last (shown, or still being decoded)."""
-        return self._wanted
-
-    @property
-    def project(self):  # -> Project | None
-        return None if self.session is None else self.session.project
+        return self.navigator.wanted
 
     @property
     def num_frames(self) -> int:
-        return 0 if self.session is None else int(self.session.project.media.num_frames)
+        return 0 if self.project is None else int(self.project.media.num_frames)
 
     def open_path(self, path: str | Path) -> bool:
         """Open a video, frame folder or .medpose project; False (and a message) on failure."""
-        if self.inference.running:
-            self.show_error("Cannot open", "Wait for the inference run to finish or cancel it.")
-            return False
-        if self.session is not None and Path(path).absolute() in (
-                self.project.path, Path(self.project.media.path).absolute()):
-            return True  # already open (the project file is locked while open)
-        try:
-            session = open_path(path, self.relink_chooser, self.confirmer)
-        except OpenError as exc:
-            self.show_error("Cannot open", str(exc))
-            return False
-        self.close_session()
-        self._start_session(session)
-        self.settings.add_recent_file(str(path))
-        fill_recent(self.recent_menu, self.settings.recent_files(), self.open_path)
-        return True
+        return self.sessions.open_path(path)
 
-    def _start_session(self, session: Session) -> None:
-        self.session = session
+    def go_to(self, index: int) -> None:
+        """Show frame ``index`` (clamped); the image may arrive later from the loader thread."""
+        self.navigator.go_to(index)
+
+    def start_inference(self, frames: list[int], resume: bool = False) -> bool:
+        """Run the models on ``frames`` with the remembered model settings (``resume``:
+        skip the frames these models already predicted)."""
+        return self.runs.start(frames, resume)
+
+    def _session_started(self, session: Session) -> None:
         project = session.project
         self.edits.set_project(project)
         self.inference.project = project
@@ -191,64 +306,23 @@ class MainWindow(QMainWindow):
         self.category_combo.clear()
         self.category_combo.addItems(names)
         self.filters.set_categories(names)
-        self.loader = None
-        timestamps = None
-        if session.source is not None:
-            self.loader = FrameLoader(session.source, self)
-            self.loader.frameReady.connect(self._frame_ready)
-            self.loader.failed.connect(lambda i, msg: self.show_error(f"Cannot read frame {i}", msg))
-            timestamps = session.source.timestamps
-        self.timeline.set_media(self.num_frames, project.media.fps, timestamps)
-        self.player.fps = project.media.fps
+        timestamps = None if session.source is None else session.source.timestamps
+        self.timeline.set_media(project.media.num_frames, project.media.fps, timestamps)
         self.timeline.set_low_confidence_threshold(self.settings.low_confidence_threshold())
         self.setWindowTitle(f"{Path(project.path).name} — medpose-gui")
         self._set_enabled()
-        self.refresh_summary()
-        start = int(project.get_setting("current_frame", 0) or 0)
-        self._current = -1
-        self.go_to(min(max(start, 0), max(self.num_frames - 1, 0)), force=True)
+        self.display.set_project(project)
+        self.navigator.start(session)
 
-    def close_session(self) -> None:
-        if self.session is None:
-            return
-        self.player.stop()
-        self.save_current_frame()
+    def _session_ending(self) -> None:
+        self.navigator.stop()
+        self.display.set_project(None)
         self.edits.set_project(None)
         self.inference.project = None
-        if self.loader is not None:
-            self.loader.close()
-            self.loader = None
-        self.session.close()
-        self.session = None
-        self._image = None
-        self._set_enabled()
-
-    def replace_session(self, session: Session) -> None:
-        """Continue on another session (Save as, relink) at the same frame."""
-        self.save_current_frame()
-        old = self.session
-        if self.loader is not None:
-            self.loader.close()  # closes the old media source too
-            self.loader = None
-        elif old is not None and old.source is not None:
-            old.source.close()
-        if old is not None and old.project is not session.project:
-            old.project.close()
-        self.session = None
-        self._start_session(session)
-
-    def relink_to(self, new_path: str) -> bool:
-        try:
-            session = relink(self.project, new_path, self.confirmer)
-        except OpenError as exc:
-            self.show_error("Cannot relink", str(exc))
-            return False
-        self.replace_session(session)
-        return True
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.inference.shutdown()
-        self.close_session()
+        self.sessions.close()
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(event)
 
@@ -262,137 +336,43 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_path(paths[0]))
 
-    # -- frames ----------------------------------------------------------------------
-    def go_to(self, index: int, force: bool = False) -> None:
-        """Show frame ``index`` (clamped); the image may arrive later from the loader thread."""
-        if self.session is None or self.num_frames == 0:
-            return
-        index = int(min(max(index, 0), self.num_frames - 1))
-        if index == self._wanted and index == self._current and not force:
-            return
-        self._wanted = index
-        if self.loader is None:
-            self._display(index, None)
-            return
-        image = self.loader.request(index)
-        if image is not None:
-            self._display(index, image)
+    # -- messages and reports ----------------------------------------------------------
+    def show_error(self, title: str, message_text: str) -> None:
+        """A non-blocking message box; the app keeps running."""
+        self.last_error = f"{title}: {message_text}"
+        message(self, title, message_text, QMessageBox.Icon.Warning)
 
-    def _frame_ready(self, index: int, image: np.ndarray) -> None:
-        if index == self._wanted and self.session is not None:
-            self._display(index, image)
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.actions.shortcut_rows(), self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.show()
+        return dialog
 
-    def _display(self, index: int, image: np.ndarray | None) -> None:
-        changed = index != self._current
-        self._current, self._image = index, image
-        self.frame_view.set_frame(index, image)
-        self.refresh_annotations()
-        self.timeline.set_current(index)
-        self.status.set_frame(index, self.num_frames, self.timeline.time_of(index))
-        if changed:
-            self._save_timer.start()
-
-    def refresh_annotations(self) -> None:
-        """Show the current frame's instances and review state (view, panel, status bar)."""
-        instances = self._read_annotations()
-        if instances is not None:
-            self._draw_annotations(instances)
-
-    def _read_annotations(self) -> list | None:
-        """The current frame's instances, shown in the panel and status bar (not yet drawn)."""
-        project = self.project
-        if project is None:
+    def show_model_quality(self) -> QualityPanel | None:
+        """Show (or raise) the model-quality report and compute it again."""
+        if self.project is None:
             return None
-        self._annotations_read += 1
-        instances = project.instances(self._current)
-        names = {c.name: c.schema.keypoints for c in project.categories}
-        self.panel.set_frame(self._current, instances, names)
-        self.status.set_review(project.review_state(self._current))
-        return instances
-
-    def _draw_annotations(self, instances: list) -> None:
-        if self.project is not None:
-            self.frame_view.set_annotations(
-                instances, {c.name: c.schema for c in self.project.categories})
-
-    def _show_new_results(self) -> None:
-        """New predictions for the frame on screen: read them now, draw them in the next
-        turn of the event loop. While inference competes for the CPU, reading and drawing a
-        crowded frame in one go was the GUI thread's longest stall (bench_gui_latency)."""
-        instances = self._read_annotations()
-        if instances is None:
-            return
-        read = self._annotations_read
-        # Skipped if anything showed the annotations again meanwhile (an edit, another frame).
-        QTimer.singleShot(0, lambda: read == self._annotations_read
-                          and self._draw_annotations(instances))
-
-    def refresh_summary(self) -> None:
-        if self.project is None:
-            return
-        self.timeline.set_summary(self.project.frame_summary())
-        self.status.set_counts(self.project.review_counts(), self.num_frames)
-
-    def save_current_frame(self) -> None:
-        self._save_timer.stop()
-        if self.project is not None and not self.project.closed:
-            # Only where to reopen; the edits themselves report write failures.
-            with contextlib.suppress(ProjectError):
-                self.project.set_setting("current_frame", self._current)
-
-    def _advance(self) -> bool:
-        if self._current >= self.num_frames - 1:
-            return False
-        self.go_to(self._current + 1)
-        return True
-
-    def jump(self, finder) -> None:
-        if self.project is None:
-            return
-        target = finder(self.project.frame_summary(), self._wanted,
-                        self.settings.low_confidence_threshold())
-        if target is None:
-            self.status.showMessage("no such frame after this one", 3000)
-        else:
-            self.go_to(target)
+        if self._quality_panel is None:
+            self._quality_panel = QualityPanel(lambda: self.project, self)
+        self._quality_panel.set_categories([c.name for c in self.project.categories])
+        self._quality_panel.show()
+        self._quality_panel.raise_()
+        self._quality_panel.refresh()
+        return self._quality_panel
 
     # -- edits and inference ---------------------------------------------------------
-    def _edit_applied(self, frame: int) -> None:
-        if frame == self._current:
-            self.refresh_annotations()
-        self._summary_timer.start()
-
-    def _predictions_stored(self, frames: list) -> None:
-        if self._current in frames:
-            self._results_timer.start()
-        self._summary_timer.start()
-
     def approve_and_next(self) -> None:
         """Approve the current frame (undoable), then go to the next frame."""
-        self.edits.set_review(self._current, ReviewState.APPROVED)
-        self.go_to(self._current + 1)
+        self.edits.set_review(self.current_frame, ReviewState.APPROVED)
+        self.navigator.go_to(self.current_frame + 1)
 
     def _box_drawn(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self.actions["actionDrawBox"].setChecked(False)
-        inst = self.edits.add_manual(self._current, self.category_combo.currentText(),
+        inst = self.edits.add_manual(self.current_frame, self.category_combo.currentText(),
                                      (x1, y1, x2, y2))
         if inst is not None:
             self.frame_view.select(inst.uid)
-            self.reestimate(inst.uid)
-
-    def reestimate(self, uid: str) -> None:
-        """Estimate the pose of person ``uid`` of the current frame in the background."""
-        dialogs.reestimate(self, uid, self._image)
-
-    def start_inference(self, frames: list[int], resume: bool = False) -> bool:
-        """Run the models on ``frames`` with the remembered model settings (``resume``:
-        skip the frames these models already predicted)."""
-        return dialogs.start_inference(self, frames, resume)
-
-    def show_error(self, title: str, message: str) -> None:
-        """A non-blocking message box; the app keeps running."""
-        self.last_error = f"{title}: {message}"
-        dialogs.message(self, title, message, QMessageBox.Icon.Warning)
+            self.runs.reestimate(inst.uid)
 
 
 def run_app(path: str | None = None) -> int:

@@ -232,25 +232,16 @@ def cmd_infer(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from medpose_gui.core.project import Project
-    from medpose_gui.formats import export_coco_keypoints
-    from medpose_gui.media import open_media
-    from medpose_gui.session import export_frame_namer
+    from medpose_gui.exports import export_coco_with_frames
 
     with Project.open(args.project) as project:
-        source = None
-        if args.images_dir or Path(project.media.path).is_dir():
-            source = open_media(project.media.path)  # frames to write / the folder's names
         bar, update = _progress_bar(0, "frame", args.quiet, "export")
         try:
-            stats = export_coco_keypoints(
+            stats = export_coco_with_frames(
                 project, args.coco, reviewed_only=args.reviewed_only, min_score=args.min_score,
-                category=args.category, images_dir=args.images_dir,
-                frame_reader=None if source is None else source.__getitem__,
-                frame_name=export_frame_namer(source), progress=update)
+                category=args.category, images_dir=args.images_dir, progress=update)
         finally:
             bar.close()
-            if source is not None:
-                source.close()
     print(f"wrote {stats.path}: {stats.num_images} images, {stats.num_annotations} annotations"
           + (f", {stats.num_images_written} frame images in {args.images_dir}"
              if args.images_dir else ""))
@@ -271,13 +262,12 @@ def cmd_extract_frames(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from medpose_gui.core.project import Project
-    from medpose_gui.media import open_media
-    from medpose_gui.media.render import render_video
+    from medpose_gui.exports import render_overlay_video
 
-    with Project.open(args.project) as project, open_media(project.media.path) as source:
-        bar, update = _progress_bar(len(source), "frame", args.quiet, "render")
+    with Project.open(args.project) as project:
+        bar, update = _progress_bar(0, "frame", args.quiet, "render")
         try:
-            render_video(project, source, args.output, progress=update)
+            render_overlay_video(project, args.output, progress=update)
         finally:
             bar.close()
     print(f"wrote {args.output}")

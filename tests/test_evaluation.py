@@ -4,7 +4,6 @@ AP/AR arithmetic, the expected values come from the edits made."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
@@ -12,21 +11,11 @@ import numpy as np
 import pytest
 
 from medpose_gui.core import edits
-from medpose_gui.core.annotations import Instance, ReviewState, Visibility
-from medpose_gui.evaluation import add_cli_parser, evaluate_frames, evaluate_project
+from medpose_gui.core.annotations import Instance, Visibility
+from medpose_gui.evaluation import evaluate_frames, evaluate_project
+from tests.cli_runner import run_cli
 from tests.formats.project_builder import empty_project
-
-K = 21  # medic_casualty points
-THRESHOLD = 0.3  # points scoring below it are predicted absent
-
-
-def _prediction(x0: float, y0: float, box_score: float, low_points=()) -> Instance:
-    """A patient spread over a 130 x 90 box; ``low_points`` score below the threshold."""
-    scores = np.full(K, 0.9)
-    scores[list(low_points)] = 0.1
-    xys = np.column_stack([x0 + 5.0 * np.arange(K), y0 + 3.0 * np.arange(K), scores])
-    return Instance.from_prediction("patient", [x0 - 10, y0 - 10, x0 + 120, y0 + 80], box_score,
-                                    xys, score_threshold=THRESHOLD)
+from tests.review_helpers import K, approve, move_point, only_patient, spread_patient
 
 
 def _user(x0: float) -> Instance:
@@ -38,34 +27,18 @@ def _apply(project, edit: edits.Edit) -> None:
     edit.apply(project)
 
 
-def _only(project, frame: int) -> Instance:
-    (inst,) = [i for i in project.instances(frame) if i.category == "patient"]
-    return inst
-
-
-def _move(project, frame: int, k: int, dx: float, dy: float) -> None:
-    inst = _only(project, frame)
-    x, y = inst.keypoints[k, :2]
-    _apply(project, edits.move_keypoint(frame, inst, k, x + dx, y + dy))
-
-
-def _approve(project, *frames: int) -> None:
-    for f in frames:
-        _apply(project, edits.set_review_state(f, project.review_state(f), ReviewState.APPROVED))
-
-
 def test_moved_keypoints_give_their_mean_errors_and_correction_rates(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(20, 20, 0.9, low_points=[20])],
-                                   1: [_prediction(40, 30, 0.95, low_points=[20])],
-                                   2: [_prediction(30, 30, 0.9)]})
-        _move(project, 0, 3, 3.0, 4.0)  # 5 px
-        _move(project, 0, 7, 0.3, 0.3)  # 0.42 px: within the tolerance, not a correction
-        _move(project, 0, 20, 0.0, 0.0)  # placing a point predicted absent
-        _move(project, 1, 3, -6.0, 8.0)  # 10 px
-        _apply(project, edits.set_visibility(1, _only(project, 1), 5, Visibility.OCCLUDED))
-        _move(project, 2, 0, 100.0, 0.0)  # frame 2 is not approved: not counted
-        _approve(project, 0, 1)
+        project.store_predictions({0: [spread_patient(20, 20, 0.9, low_points=[20])],
+                                   1: [spread_patient(40, 30, 0.95, low_points=[20])],
+                                   2: [spread_patient(30, 30, 0.9)]})
+        move_point(project, 0, 3, 3.0, 4.0)  # 5 px
+        move_point(project, 0, 7, 0.3, 0.3)  # 0.42 px: within the tolerance, not a correction
+        move_point(project, 0, 20, 0.0, 0.0)  # placing a point predicted absent
+        move_point(project, 1, 3, -6.0, 8.0)  # 10 px
+        _apply(project, edits.set_visibility(1, only_patient(project, 1), 5, Visibility.OCCLUDED))
+        move_point(project, 2, 0, 100.0, 0.0)  # frame 2 is not approved: not counted
+        approve(project, 0, 1)
         report = evaluate_project(project)
 
     arrays = report.per_keypoint_error()
@@ -101,14 +74,14 @@ def test_pose_shifted_to_known_oks_is_matched_only_at_lower_thresholds(tmp_path)
     area, sigma, oks = 130.0 * 90.0, 0.067, 0.62
     d = math.sqrt(-math.log(oks) * 2 * area * (2 * sigma) ** 2)
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(20, 20, 0.9)]})
-        inst = _only(project, 0)
+        project.store_predictions({0: [spread_patient(20, 20, 0.9)]})
+        inst = only_patient(project, 0)
         shifted = inst.keypoints.copy()
         shifted[:, 0] += d * 0.6
         shifted[:, 1] += d * 0.8
         shifted[:, 2] = inst.scores
         _apply(project, edits.set_pose(0, inst, shifted, text="Medic moved every point"))
-        _approve(project, 0)
+        approve(project, 0)
         report = evaluate_project(project)
     assert report.keypoint_metrics["AP"] == pytest.approx(0.3)
     assert report.keypoint_metrics["AR"] == pytest.approx(0.3)
@@ -121,11 +94,11 @@ def test_pose_shifted_to_known_oks_is_matched_only_at_lower_thresholds(tmp_path)
 def test_untouched_predictions_score_perfect_keypoint_and_box_ap_ar(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
         project.store_predictions({
-            0: [_prediction(10, 10, 0.9), _prediction(150, 100, 0.8), _user(250)],
-            1: [_prediction(20, 40, 0.97, low_points=[2, 9])],
-            4: [_prediction(60, 60, 0.85), _user(200)],
-            5: [_prediction(60, 60, 0.85)]})  # not approved
-        _approve(project, 0, 1, 4, 6)  # 6: approved, empty
+            0: [spread_patient(10, 10, 0.9), spread_patient(150, 100, 0.8), _user(250)],
+            1: [spread_patient(20, 40, 0.97, low_points=[2, 9])],
+            4: [spread_patient(60, 60, 0.85), _user(200)],
+            5: [spread_patient(60, 60, 0.85)]})  # not approved
+        approve(project, 0, 1, 4, 6)  # 6: approved, empty
         report = evaluate_project(project)
         user_report = evaluate_project(project, category="user")
 
@@ -142,13 +115,13 @@ def test_untouched_predictions_score_perfect_keypoint_and_box_ap_ar(tmp_path):
 
 def test_manual_instance_is_a_missed_detection_that_lowers_box_ap_and_ar(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(10, 10, 0.9)],
-                                   1: [_prediction(10, 10, 0.8)]})
+        project.store_predictions({0: [spread_patient(10, 10, 0.9)],
+                                   1: [spread_patient(10, 10, 0.8)]})
         missed = Instance.manual("patient", [180, 120, 300, 230], K)
         kps = missed.keypoints.copy()
         kps[:5] = [[200, 130, 2], [210, 140, 2], [220, 150, 2], [230, 160, 1], [240, 170, 2]]
         _apply(project, edits.add_instance(1, missed.replace(keypoints=kps)))
-        _approve(project, 0, 1)
+        approve(project, 0, 1)
         report = evaluate_project(project)
 
     assert report.counts.manual == 1 and report.counts.instances == 3
@@ -162,12 +135,12 @@ def test_manual_instance_is_a_missed_detection_that_lowers_box_ap_and_ar(tmp_pat
 
 def test_prediction_deleted_on_approved_frame_is_a_false_detection_until_undone(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(10, 10, 0.9)],
-                                   1: [_prediction(10, 10, 0.95)]})
-        deleted = _only(project, 1)
+        project.store_predictions({0: [spread_patient(10, 10, 0.9)],
+                                   1: [spread_patient(10, 10, 0.95)]})
+        deleted = only_patient(project, 1)
         delete = edits.delete_instance(1, deleted)
         _apply(project, delete)
-        _approve(project, 0, 1)
+        approve(project, 0, 1)
         stored = evaluate_project(project)
         given = evaluate_frames(project.iter_frames(), project.category("patient"),
                                 deleted={1: [deleted]})
@@ -194,10 +167,10 @@ def test_prediction_deleted_on_approved_frame_is_a_false_detection_until_undone(
 
 def test_prediction_deleted_on_unapproved_frame_is_not_counted(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(10, 10, 0.9)],
-                                   1: [_prediction(10, 10, 0.95)]})
-        _apply(project, edits.delete_instance(1, _only(project, 1)))
-        _approve(project, 0)
+        project.store_predictions({0: [spread_patient(10, 10, 0.9)],
+                                   1: [spread_patient(10, 10, 0.95)]})
+        _apply(project, edits.delete_instance(1, only_patient(project, 1)))
+        approve(project, 0)
         report = evaluate_project(project)
     assert report.counts.deleted_predictions == 0
     assert report.box_metrics["AP"] == pytest.approx(1.0)
@@ -205,7 +178,7 @@ def test_prediction_deleted_on_unapproved_frame_is_not_counted(tmp_path):
 
 def test_no_approved_frames_gives_no_metrics(tmp_path):
     with empty_project(tmp_path / "p.medpose") as project:
-        project.store_predictions({0: [_prediction(10, 10, 0.9)]})
+        project.store_predictions({0: [spread_patient(10, 10, 0.9)]})
         report = evaluate_project(project)
     assert report.counts.approved_frames == 0
     assert report.keypoint_metrics["AP"] is None and report.box_metrics["AR100"] is None
@@ -213,23 +186,14 @@ def test_no_approved_frames_gives_no_metrics(tmp_path):
     assert report.to_dict()["mean_error_px"] is None
 
 
-def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="medpose-gui")
-    add_cli_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
     path = tmp_path / "p.medpose"
     with empty_project(path) as project:
-        project.store_predictions({0: [_prediction(10, 10, 0.9)]})
-        _move(project, 0, 3, 3.0, 4.0)
-        _approve(project, 0)
+        project.store_predictions({0: [spread_patient(10, 10, 0.9)]})
+        move_point(project, 0, 3, 3.0, 4.0)
+        approve(project, 0)
     out_json = tmp_path / "report.json"
-    code, out, err = _cli(["evaluate", str(path), "--json", str(out_json)], capsys)
+    code, out, err = run_cli(["evaluate", str(path), "--json", str(out_json)], capsys)
     assert code == 0, err
     chest = next(line for line in out.splitlines() if line.startswith("chest "))
     assert chest.split() == ["chest", "1", "5.00", "5.00", "100.0%", "1"]
@@ -244,9 +208,9 @@ def test_evaluate_command_prints_table_and_writes_json(tmp_path, capsys):
 def test_evaluate_command_reports_bad_input_without_traceback(tmp_path, capsys):
     path = tmp_path / "p.medpose"
     empty_project(path).close()
-    code, _, err = _cli(["evaluate", str(path), "--category", "dog"], capsys)
+    code, _, err = run_cli(["evaluate", str(path), "--category", "dog"], capsys)
     assert code == 2 and err.startswith("error: ") and "no category 'dog'" in err
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    code, _, err = _cli(["evaluate", str(text)], capsys)
+    code, _, err = run_cli(["evaluate", str(text)], capsys)
     assert code == 2 and "notes.txt: not a medpose project" in err

@@ -3,7 +3,6 @@ loopback (never the internet) serving the fixture checkpoints, with Range suppor
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import socket
@@ -19,12 +18,12 @@ from medpose_gui.model_registry import (
     DownloadInterrupted,
     ModelRegistry,
     ModelRegistryError,
-    add_cli_parser,
     direct_download_url,
     download_model,
     resolve_model,
 )
 from medpose_gui.model_registry.download import part_path
+from tests.cli_runner import run_cli
 from tests.fixture_paths import DETECTRON2, VITPOSE
 from tests.loopback_http import Route
 
@@ -183,15 +182,6 @@ def test_google_drive_view_link_becomes_direct_download_link():
 
 # -- models add / list / resolve -------------------------------------------------------------
 
-def _run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="medpose-gui")
-    add_cli_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_add_refuses_files_that_are_not_checkpoints(tmp_path, data_dir, capsys):
     text = tmp_path / "notes.txt"
     text.write_text("not a model\n")
@@ -199,7 +189,7 @@ def test_add_refuses_files_that_are_not_checkpoints(tmp_path, data_dir, capsys):
     import cv2
     cv2.imwrite(str(png), np.zeros((8, 8, 3), np.uint8))
     for bad in (text, png):
-        code, out, err = _run_cli(["models", "add", str(bad)], capsys)
+        code, out, err = run_cli(["models", "add", str(bad)], capsys)
         assert code == 2
         assert err.startswith(f"error: {bad}: not a readable checkpoint")
         assert "expected a detectron2 detector or an mmpose ViTPose checkpoint" in err
@@ -214,7 +204,7 @@ def test_add_refuses_files_that_are_not_checkpoints(tmp_path, data_dir, capsys):
 ])
 def test_add_records_kind_keypoints_and_hash_under_the_matching_name(
         data_dir, capsys, path, name, kind, keypoints, schema, classes):
-    code, out, _ = _run_cli(["models", "add", str(path)], capsys)
+    code, out, _ = run_cli(["models", "add", str(path)], capsys)
     assert code == 0 and out.startswith(f"added {name}")
     doc = json.loads((data_dir / "models" / "registry.json").read_text())
     (row,) = doc["models"]
@@ -233,7 +223,7 @@ def test_add_under_a_known_name_of_another_kind_is_refused(data_dir):
 def test_listing_shows_where_each_model_is_configured(data_dir, capsys):
     ModelRegistry().add(USER_FILE)
     ModelRegistry().add(CASUALTY_FILE, "my-casualty-finetune")
-    code, out, _ = _run_cli(["models"], capsys)
+    code, out, _ = run_cli(["models"], capsys)
     assert code == 0
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert lines["partial-body-detector"].endswith("not configured")

@@ -4,12 +4,15 @@ Imports neither Qt nor torch, so it is usable from the GUI, the CLI and training
 """
 
 from medpose_gui.core.annotations import (
+    REVIEW_CODE,
+    REVIEW_OF_CODE,
     FrameAnnotations,
     Instance,
     Prediction,
     ReviewState,
     Source,
     Visibility,
+    in_review_state,
 )
 from medpose_gui.core.project import FrameSummary, MediaInfo, Project, ProjectError
 from medpose_gui.core.schema import (
@@ -23,6 +26,8 @@ from medpose_gui.core.schema import (
 )
 
 __all__ = [
+    "REVIEW_CODE",
+    "REVIEW_OF_CODE",
     "Category",
     "FrameAnnotations",
     "FrameSummary",
@@ -38,6 +43,7 @@ __all__ = [
     "Visibility",
     "builtin_schema_names",
     "default_categories",
+    "in_review_state",
     "load_schema",
     "schema_from_mmpose_dataset_info",
 ]

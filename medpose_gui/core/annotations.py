@@ -41,6 +41,19 @@ class ReviewState(str, Enum):
     APPROVED = "approved"
 
 
+# The small integer each review state is stored as in the project file and returned as in
+# ``Project.frame_summary().review`` (an int8 array, one code per frame). Code outside core
+# compares with these names (or uses :func:`in_review_state`), never with literal 0/1/2.
+REVIEW_CODE: dict[ReviewState, int] = {ReviewState.UNREVIEWED: 0, ReviewState.IN_PROGRESS: 1,
+                                       ReviewState.APPROVED: 2}
+REVIEW_OF_CODE: dict[int, ReviewState] = {code: state for state, code in REVIEW_CODE.items()}
+
+
+def in_review_state(codes: np.ndarray | Iterable[int], state: ReviewState) -> np.ndarray:
+    """Per frame, whether its review code (``frame_summary().review``) is ``state``."""
+    return np.asarray(codes) == REVIEW_CODE[state]
+
+
 def new_uid() -> str:
     """A project-wide unique, stable instance id (survives save/reopen)."""
     return uuid.uuid4().hex

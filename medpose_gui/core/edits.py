@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from medpose_gui.core.annotations import Instance, ReviewState, Source, Visibility
+from medpose_gui.core.boxes import normalise_box
 from medpose_gui.core.schema import KeypointSchema
 
 
@@ -158,9 +159,7 @@ def set_pose(frame: int, inst: Instance, keypoints_xys: np.ndarray,
 # -- boxes and instances -----------------------------------------------------------
 
 def set_box(frame: int, inst: Instance, box: Sequence[float], merge: bool = True) -> Edit:
-    x1, y1, x2, y2 = (float(v) for v in box)
-    normalised = np.array([min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)])
-    return _one(frame, "Move/resize box", inst, inst.replace(box=normalised),
+    return _one(frame, "Move/resize box", inst, inst.replace(box=normalise_box(box)),
                 merge_key=("box", inst.uid) if merge else None)
 
 

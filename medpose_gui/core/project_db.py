@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from medpose_gui.core.annotations import Instance, Prediction, ReviewState, Source
+from medpose_gui.core.annotations import (  # noqa: F401 - REVIEW_* used as db.REVIEW_*
+    REVIEW_CODE,
+    REVIEW_OF_CODE,
+    Instance,
+    Prediction,
+    Source,
+)
 
 APPLICATION = "medpose-gui"
 # PRAGMA application_id: lets `file(1)`-style tools tell a project from other SQLite files.
@@ -97,9 +103,7 @@ SELECT_INSTANCE = ("SELECT uid, category, source, box, keypoints, scores, box_sc
                    "orig_same, orig_box, orig_box_score, orig_keypoints, orig_scores, frame "
                    "FROM instances")
 
-# Review state <-> the small integer stored (and returned by Project.frame_summary).
-REVIEW_CODE = {ReviewState.UNREVIEWED: 0, ReviewState.IN_PROGRESS: 1, ReviewState.APPROVED: 2}
-REVIEW_OF_CODE = {v: k for k, v in REVIEW_CODE.items()}
+# Review state <-> the small integer stored: REVIEW_CODE, REVIEW_OF_CODE (core.annotations).
 
 _F8 = np.dtype("<f8")
 _NATIVE_F8 = np.dtype(np.float64) == _F8  # little-endian host: tobytes() is the stored layout

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from medpose_gui.core.config_literal import ConfigSyntaxError, parse_config_file, parse_config_text
+from medpose_gui.core.reference import DETECTOR_CLASS_NAMES, SCHEMA_OF_CATEGORY
 
 RGB = tuple[int, int, int]
 
@@ -191,9 +192,11 @@ def load_schema(name_or_path: str | Path) -> KeypointSchema:
 
 
 def default_categories() -> list[Category]:
-    """The reference detector's classes: 1 = patient (21 model points), 2 = user (6)."""
-    return [Category(1, "patient", load_schema("medic_casualty")),
-            Category(2, "user", load_schema("medic_user"))]
+    """The reference detector's classes: 1 = patient (21 model points), 2 = user (6).
+
+    Category ids are the detector's 0-based class index + 1 (COCO ids start at 1)."""
+    return [Category(label + 1, name, load_schema(SCHEMA_OF_CATEGORY[name]))
+            for label, name in enumerate(DETECTOR_CLASS_NAMES)]
 
 
 # -- mmpose dataset_info import ------------------------------------------------------

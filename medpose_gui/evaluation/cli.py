@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from medpose_gui.core.reference import REFERENCE_CATEGORIES
+
 EXIT_OK, EXIT_ERROR = 0, 2
 
 
@@ -18,7 +20,8 @@ def add_cli_parser(subparsers: Any) -> None:
                     "per-keypoint pixel error and correction rate.")
     p.add_argument("project", metavar="P.medpose")
     p.add_argument("--json", metavar="OUT", help="also write the report as JSON")
-    p.add_argument("--category", default="patient", help="category to evaluate (default patient)")
+    p.add_argument("--category", default=REFERENCE_CATEGORIES[0],
+                   help=f"category to evaluate (default {REFERENCE_CATEGORIES[0]})")
     p.set_defaults(func=run_evaluate_command)
 
 

@@ -43,20 +43,40 @@ def coco_evaluate(iou_type: str, image_ids: Sequence[int], category: dict,
     ``category_id``, ``bbox`` x,y,w,h, ``area``; keypoints: ``keypoints`` and, for ground
     truth, ``num_keypoints``; detections: ``score``). ``sigmas``: OKS sigma per keypoint.
     """
-    from pycocotools.cocoeval import COCOeval
-
     images = [{"id": int(i)} for i in image_ids]
     gt = _coco(images, [dict(a, iscrowd=0) for a in ground_truth], category)
     dt = _coco(images, [dict(a) for a in detections], category)
-    evaluator = COCOeval(gt, dt, iouType=iou_type)
-    evaluator.params.imgIds = [int(i) for i in image_ids]
-    evaluator.params.catIds = [category["id"]]
+    return run_cocoeval(gt, dt, iou_type, image_ids=image_ids, category_ids=[category["id"]],
+                        sigmas=sigmas)
+
+
+def load_results(ground_truth: Any, results: list[dict]) -> Any:
+    """A COCO results list as a pycocotools ``COCO`` of ``ground_truth``'s images (quietly)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return ground_truth.loadRes(results)
+
+
+def run_cocoeval(ground_truth: Any, detections: Any, iou_type: str, *,
+                 image_ids: Sequence[int] | None = None,
+                 category_ids: Sequence[int] | None = None,
+                 sigmas: Sequence[float] | None = None) -> dict[str, float | None]:
+    """``COCOeval`` of two pycocotools ``COCO`` objects, its printing swallowed: the named
+    stats (None where pycocotools reports -1, no ground truth). ``image_ids`` and
+    ``category_ids`` narrow the evaluation (default: all of ``ground_truth``); keypoint
+    evaluation needs the OKS ``sigmas`` of the schema (pycocotools' default is COCO's 17)."""
+    from pycocotools.cocoeval import COCOeval
+
+    evaluator = COCOeval(ground_truth, detections, iouType=iou_type)
+    if image_ids is not None:
+        evaluator.params.imgIds = [int(i) for i in image_ids]
+    if category_ids is not None:
+        evaluator.params.catIds = [int(c) for c in category_ids]
     if iou_type == "keypoints":
         if sigmas is None:
             raise ValueError("keypoint evaluation needs the schema's OKS sigmas")
         evaluator.params.kpt_oks_sigmas = np.asarray(sigmas, dtype=np.float64)
     names = KEYPOINT_STATS if iou_type == "keypoints" else BOX_STATS
-    if not image_ids:
+    if image_ids is not None and not image_ids:
         return dict.fromkeys(names)
     with contextlib.redirect_stdout(io.StringIO()):
         evaluator.evaluate()
@@ -64,9 +84,3 @@ def coco_evaluate(iou_type: str, image_ids: Sequence[int], category: dict,
         evaluator.summarize()
     stats = evaluator.stats
     return {name: (None if stats[i] < 0 else float(stats[i])) for name, i in names.items()}
-
-
-def xywh(box_xyxy: np.ndarray) -> list[float]:
-    """COCO x,y,w,h from our x1,y1,x2,y2."""
-    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
-    return [x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)]

@@ -14,8 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Source
+from medpose_gui.core.boxes import xyxy_to_xywh
+from medpose_gui.core.reference import REFERENCE_CATEGORIES
 from medpose_gui.core.schema import Category
-from medpose_gui.evaluation.coco_metrics import coco_evaluate, xywh
+from medpose_gui.evaluation.coco_metrics import coco_evaluate
 from medpose_gui.evaluation.corrections import MOVE_TOLERANCE_PX, CorrectionTally
 from medpose_gui.evaluation.report import Counts, KeypointErrorArrays, QualityReport
 
@@ -26,7 +28,7 @@ def _image_id(frame: int) -> int:
 
 def _ground_truth(frame: int, inst: Instance, category_id: int) -> tuple[dict, dict]:
     """(keypoint annotation, box annotation) of an accepted instance."""
-    box = xywh(inst.box)
+    box = xyxy_to_xywh(inst.box)
     labelled = inst.keypoints[:, 2] > 0
     kps = np.where(labelled[:, None], inst.keypoints, 0.0)  # COCO: unlabelled points are 0,0,0
     common = {"image_id": _image_id(frame), "category_id": category_id, "bbox": box,
@@ -39,7 +41,7 @@ def _detection(frame: int, inst: Instance, category_id: int) -> tuple[dict, dict
     """(keypoint result, box result) of the model's original prediction."""
     pred = inst.original
     assert pred is not None
-    box = xywh(pred.box)
+    box = xyxy_to_xywh(pred.box)
     # COCO results carry x, y, score per point; COCOeval uses x, y only.
     kps = np.column_stack([pred.keypoints[:, :2], np.nan_to_num(pred.scores)])
     common = {"image_id": _image_id(frame), "category_id": category_id, "bbox": box,
@@ -115,7 +117,7 @@ def _keypoint_arrays(names: tuple[str, ...], tally: CorrectionTally) -> Keypoint
         num_corrected=tally.corrected.copy(), errors=errors)
 
 
-def evaluate_project(project, *, category: str = "patient",
+def evaluate_project(project, *, category: str = REFERENCE_CATEGORIES[0],
                      move_tolerance_px: float = MOVE_TOLERANCE_PX) -> QualityReport:
     """The quality report of ``project`` (an open :class:`~medpose_gui.core.project.Project`).
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medpose_gui.core.annotations import Instance
+from medpose_gui.core.reference import DETECTOR_CLASS_NAMES, REFERENCE_CATEGORIES
 from medpose_gui.formats.atomic import atomic_write_json
 from medpose_gui.formats.coco_common import (
     frame_image_name,
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
 # The demo writes these for every image, whatever the image's real size.
 DEMO_IMAGE_HEIGHT = 720
 DEMO_IMAGE_WIDTH = 1280
-# Detector class ids (0-based, checkpoint order): the demo writes class 0 only.
-PATIENT_CLASS = 0
-PATIENT_LABEL = "patient"
+# The demo writes the reference's categories only (patients), by 0-based detector class id.
+PATIENT_LABEL = REFERENCE_CATEGORIES[0]
+PATIENT_CLASS = DETECTOR_CLASS_NAMES.index(PATIENT_LABEL)
 # The demo's category list, field for field and in this order.
 DEMO_CATEGORIES = [
     {"id": 1, "name": "patient", "instances_count": 0, "def": "", "synonyms": ["patient"],

@@ -6,22 +6,16 @@ import json
 import math
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+# Box conversions live in core.boxes (one copy for every format); coco_import reads this name.
+from medpose_gui.core.boxes import xywh_to_xyxy  # noqa: F401 - re-exported
 from medpose_gui.formats.errors import FormatError
 
 if TYPE_CHECKING:
     from medpose_gui.core.project import Project
     from medpose_gui.core.schema import Category
-
-# Coordinates are written with 1/1000 px resolution. Rounding makes x,y,w,h <-> x1,y1,x2,y2
-# exact in both directions (x + w - x is not always w in binary floating point), which is
-# what makes export -> import -> export byte-identical.
-COORD_DECIMALS = 3
 
 # COCO convention (DESIGN.md "Conventions"): image id = 0-based frame index + 1.
 IMAGE_ID_OFFSET = 1
@@ -35,21 +29,6 @@ def frame_image_name(index: int, ext: str = "jpg") -> str:
 def natural_sort_key(name: str) -> list:
     """Sort key that orders "frame_2" before "frame_10"."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-def round_coord(value: float) -> float:
-    return round(float(value), COORD_DECIMALS)
-
-
-def xyxy_to_xywh(box: Sequence[float]) -> list[float]:
-    """x1,y1,x2,y2 (program) -> rounded x,y,w,h (COCO file)."""
-    x1, y1, x2, y2 = (round_coord(v) for v in box)
-    return [x1, y1, round_coord(x2 - x1), round_coord(y2 - y1)]
-
-
-def xywh_to_xyxy(box: Sequence[float]) -> np.ndarray:
-    x, y, w, h = (float(v) for v in box)
-    return np.array([x, y, x + w, y + h], dtype=np.float64)
 
 
 def optional_float(value: float | None) -> float | None:

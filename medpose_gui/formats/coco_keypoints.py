@@ -23,15 +23,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Visibility
+from medpose_gui.core.boxes import round_coord, xyxy_to_xywh
 from medpose_gui.formats.atomic import atomic_write_bytes, atomic_write_json
 from medpose_gui.formats.coco_common import (
     IMAGE_ID_OFFSET,
     category_to_coco,
     frame_image_name,
     optional_float,
-    round_coord,
     select_categories,
-    xyxy_to_xywh,
 )
 from medpose_gui.formats.errors import ExportCancelled, FormatError
 

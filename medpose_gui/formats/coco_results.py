@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medpose_gui.core.annotations import Instance, Visibility
+from medpose_gui.core.boxes import round_coord, xyxy_to_xywh
 from medpose_gui.formats.atomic import atomic_write_json
 from medpose_gui.formats.coco_common import (
     IMAGE_ID_OFFSET,
     optional_float,
-    round_coord,
     select_categories,
-    xyxy_to_xywh,
 )
 
 if TYPE_CHECKING:

@@ -14,16 +14,47 @@ from __future__ import annotations
 import _codecs
 import hashlib
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+KEYS_LISTED = 5  # keys named in an error message before "... and N more"
+
 
 class CheckpointError(ValueError):
     """A checkpoint file cannot be read, or is not what the caller expects."""
+
+
+def list_keys(keys: Sequence[object], limit: int = KEYS_LISTED) -> str:
+    """The first ``limit`` keys for a message, then how many more there are."""
+    shown = ", ".join(str(k) for k in keys[:limit])
+    return shown + (f" ... and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def key_report(found: Mapping[str, Sequence[int]], expected: Mapping[str, Sequence[int]],
+               file_key: Callable[[str], str] = str) -> list[str]:
+    """Why a state dict does not load into a network, as phrases for one error message.
+
+    ``found`` and ``expected`` map the network's key names to tensor shapes; ``file_key``
+    turns a network key back into the name the checkpoint file uses, so the message names
+    keys as the user's file does. Empty when every key is there, none is extra and every
+    shape is equal: then a strict ``load_state_dict`` cannot fail.
+    """
+    missing = [file_key(k) for k in expected if k not in found]
+    unexpected = [file_key(k) for k in found if k not in expected]
+    wrong = [f"{file_key(k)} {tuple(found[k])} (expected {tuple(shape)})"
+             for k, shape in expected.items() if k in found and tuple(found[k]) != tuple(shape)]
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {list_keys(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys: {list_keys(unexpected)}")
+    if wrong:
+        problems.append(f"shapes that contradict the architecture: {list_keys(wrong)}")
+    return problems
 
 
 def _numpy_scalar_function() -> Callable[..., Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from medpose_gui.core.reference import DETECTOR_CLASS_NAMES
 from medpose_gui.model_registry.errors import ModelRegistryError
 
 DETECTOR, POSE = "detector", "pose"
@@ -55,7 +56,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         title="Partial body detector (detectron2 Faster R-CNN R101-FPN)",
         kind=DETECTOR,
         file_name="partial_body_detector_model_final.pth",
-        class_names=("patient", "user"),  # reference class order: 0 = patient, 1 = user
+        class_names=DETECTOR_CLASS_NAMES,  # reference class order: 0 = patient, 1 = user
         url=_DETECTOR_README_URL,
         note="Google Drive link from the reference README; Drive may ask to confirm the "
              "download. If it does, download the file in a browser and run "

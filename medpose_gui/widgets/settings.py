@@ -35,7 +35,6 @@ class ModelSettings:
     detector_config: str = ""  # optional detectron2 YAML
     pose_weights: str = ""  # casualty pose model (patients)
     user_pose_weights: str = ""  # optional user pose model (needed only to detect users)
-    schema: str = "medic_casualty"  # keypoint schema name or file of the pose model
     device: str = "auto"
     detection_threshold: float = DEFAULT_DETECTION_THRESHOLD
     categories: list[str] = field(default_factory=lambda: list(REFERENCE_CATEGORIES))  # detector classes kept

@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from medpose_gui.core.annotations import ReviewState, Visibility
+from medpose_gui.evaluation.coco_metrics import load_results, run_cocoeval
 from medpose_gui.formats import ExportCancelled, FormatError, export_coco_keypoints
 from tests.formats.project_builder import HEIGHT, WIDTH, populated_project
 from tests.media.video_factory import read_index, render_index_frame
@@ -41,14 +41,7 @@ def _self_eval_ap(gt_path, sigmas) -> float:
     dets = [{"image_id": a["image_id"], "category_id": a["category_id"],
              "keypoints": a["keypoints"], "score": 1.0}
             for a in gt.dataset["annotations"] if a["num_keypoints"] > 0]
-    with contextlib.redirect_stdout(io.StringIO()):
-        dt = gt.loadRes(dets)
-        ev = COCOeval(gt, dt, iouType="keypoints")
-        ev.params.kpt_oks_sigmas = np.asarray(sigmas)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return float(ev.stats[0])
+    return run_cocoeval(gt, load_results(gt, dets), "keypoints", sigmas=sigmas)["AP"]
 
 
 def test_export_loads_in_pycocotools_with_every_frame_and_instance(project, tmp_path):
@@ -94,13 +87,8 @@ def test_shifted_points_lower_the_ap_so_the_self_check_can_fail(project, tmp_pat
         kps = list(a["keypoints"])
         kps[:: 3] = [x + 25.0 if v else x for x, v in zip(kps[::3], kps[2::3], strict=True)]
         dets.append({"image_id": a["image_id"], "category_id": 1, "keypoints": kps, "score": 1.0})
-    with contextlib.redirect_stdout(io.StringIO()):
-        ev = COCOeval(gt, gt.loadRes(dets), iouType="keypoints")
-        ev.params.kpt_oks_sigmas = np.asarray(project.schema_for("patient").sigmas)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    assert ev.stats[0] < 0.5
+    sigmas = project.schema_for("patient").sigmas
+    assert run_cocoeval(gt, load_results(gt, dets), "keypoints", sigmas=sigmas)["AP"] < 0.5
 
 
 def test_xtcocotools_reads_the_export_when_it_imports(project, tmp_path):

@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pytest
 from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from medpose_gui.core import edits
+from medpose_gui.evaluation.coco_metrics import load_results, run_cocoeval
 from medpose_gui.formats import export_coco_keypoints, export_coco_results
 from tests.formats.project_builder import populated_project
 
@@ -27,13 +27,7 @@ def project(tmp_path):
 def _evaluate(gt_path, results, iou_type, sigmas=None) -> float:
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(gt_path))
-        ev = COCOeval(gt, gt.loadRes(results), iouType=iou_type)
-        if sigmas is not None:
-            ev.params.kpt_oks_sigmas = np.asarray(sigmas)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return float(ev.stats[0])
+    return run_cocoeval(gt, load_results(gt, results), iou_type, sigmas=sigmas)["AP"]
 
 
 def test_keypoint_results_of_the_current_values_score_ap_one(project, tmp_path):

@@ -14,11 +14,10 @@ from PySide6.QtWidgets import QMessageBox
 from medpose_gui.app import MainWindow
 from medpose_gui.core.annotations import Instance, ReviewState, Source
 from medpose_gui.core.project import Project
-from medpose_gui.widgets.actions import ACTION_SPECS
-from medpose_gui.widgets.export_actions import CocoOptions
+from medpose_gui.widgets.dialogs.coco_export_dialog import CocoOptions
+from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
 from medpose_gui.widgets.settings import AppSettings
-from medpose_gui.widgets.shortcuts_dialog import ShortcutsDialog
-from medpose_gui.widgets.window_dialogs import export_bbox, export_coco, export_video
+from medpose_gui.widgets.window.actions import ACTION_SPECS
 from tests.gui.window_support import (
     DETECTOR_CONFIG,
     POSE_WEIGHTS,
@@ -57,7 +56,7 @@ def _predicted(box, score: float) -> Instance:
 
 
 def _shown_index(window) -> int:
-    return read_index(window._image)  # the array the window handed to the frame view
+    return read_index(window.navigator.image)  # the array the window handed to the frame view
 
 
 # -- actions and help ------------------------------------------------------------------
@@ -173,11 +172,11 @@ def test_moved_media_are_relinked_only_after_the_fingerprint_check(qtbot, tmp_pa
 
     w2 = MainWindow(settings=settings, show_first_run=False, preload_models=False)
     qtbot.addWidget(w2)
-    w2.relink_chooser = lambda project: str(other)
-    w2.confirmer = lambda text: False  # the user declines linking different content
+    w2.sessions.ask_relink_path = lambda project: str(other)
+    w2.sessions.confirm = lambda text: False  # the user declines linking different content
     assert not w2.open_path(str(tmp_path / "clip.medpose"))
     assert "fingerprint" in w2.last_error
-    w2.relink_chooser = lambda project: str(moved)
+    w2.sessions.ask_relink_path = lambda project: str(moved)
     assert w2.open_path(str(tmp_path / "clip.medpose"))
     assert w2.project.media.path == str(moved)
     wait_frame(qtbot, w2, 0)
@@ -195,14 +194,12 @@ def test_dropping_a_video_on_the_window_opens_it(window, qtbot, video):
 
 
 def test_save_as_copies_the_project_and_continues_in_the_copy(window, qtbot, tmp_path, video):
-    from medpose_gui.widgets.window_dialogs import save_as
-
     window.open_path(str(video))
     window.project.store_predictions({3: [_predicted((10, 10, 100, 200), 0.9)]})
     window.go_to(3)
     wait_frame(qtbot, window, 3)
     copy = tmp_path / "copy.medpose"
-    assert save_as(window, str(copy))
+    assert window.sessions.save_as(str(copy))
     assert window.project.path == copy
     assert len(window.project.instances(3)) == 1
     wait_frame(qtbot, window, 3)
@@ -250,7 +247,7 @@ def test_n_and_l_jump_to_unreviewed_and_low_confidence_frames(window, qtbot, vid
     project.store_predictions({12: [_predicted((20, 20, 120, 200), 0.2)]})
     for i in range(0, 5):
         project.set_review_state(i, ReviewState.APPROVED)
-    window.refresh_summary()
+    window.display.refresh_summary()
     wait_frame(qtbot, window, 0)
     window.actions["actionNextUnreviewed"].trigger()
     wait_frame(qtbot, window, 5)
@@ -262,7 +259,7 @@ def test_timeline_tracks_show_the_project_and_a_click_jumps_there(window, qtbot,
     window.open_path(str(video))
     window.project.store_predictions({8: [_predicted((20, 20, 120, 200), 0.7)] * 1})
     window.project.set_review_state(2, ReviewState.APPROVED)
-    window.refresh_summary()
+    window.display.refresh_summary()
     x, y = window.timeline.count_curve.getData()
     assert y[8] > y[7]  # one person on frame 8, none on 7
     sx, sy = window.timeline.score_curve.getData()
@@ -344,7 +341,7 @@ def test_stored_results_are_drawn_unless_the_user_moved_on(window, qtbot, video)
     # Results read for frame 3, then the user goes to frame 4 before they are drawn.
     later = _predicted((40, 40, 150, 210), 0.8)
     window.project.store_predictions({3: [later]})
-    window._show_new_results()
+    window.display.show_new_results()
     window.go_to(4)
     wait_frame(qtbot, window, 4)
     qtbot.wait(50)
@@ -411,29 +408,29 @@ def test_bbox_and_overlay_video_exports_run_in_the_background(window, qtbot, tmp
 
     window.open_path(str(video))
     window.project.store_predictions({i: [_predicted((20, 20, 120, 200), 0.9)] for i in range(30)})
-    task = export_bbox(window, str(tmp_path / "boxes.json"))
+    task = window.exporter.export_bbox(str(tmp_path / "boxes.json"))
     qtbot.waitUntil(lambda: task.done, timeout=20000)
-    assert window.last_export[0] == "ok"
+    assert window.exporter.last_export[0] == "ok"
     assert len(read_bbox_detections(tmp_path / "boxes.json")) == 30
-    task = export_video(window, str(tmp_path / "overlay.mp4"))
+    task = window.exporter.export_video(str(tmp_path / "overlay.mp4"))
     qtbot.waitUntil(lambda: task.done, timeout=60000)
-    assert window.last_export[0] == "ok", window.last_export
+    assert window.exporter.last_export[0] == "ok", window.exporter.last_export
     with open_media(tmp_path / "overlay.mp4") as rendered:
         assert len(rendered) == 30
-    task = export_coco(window, CocoOptions(str(tmp_path / "sub" / "no_dir_ok.json"),
+    task = window.exporter.export_coco(CocoOptions(str(tmp_path / "sub" / "no_dir_ok.json"),
                                            reviewed_only=True))
     qtbot.waitUntil(lambda: task.done, timeout=20000)
-    assert window.last_export[0] == "ok"
+    assert window.exporter.last_export[0] == "ok"
 
 
 def test_export_can_be_cancelled(window, qtbot, tmp_path, video):
     window.open_path(str(video))
     window.project.store_predictions({i: [_predicted((20, 20, 120, 200), 0.9)] for i in range(30)})
     out = tmp_path / "cancelled.mp4"
-    task = export_video(window, str(out))
+    task = window.exporter.export_video(str(out))
     task.cancel()
     qtbot.waitUntil(lambda: task.done, timeout=60000)
-    assert window.last_export[0] == "cancelled"
+    assert window.exporter.last_export[0] == "cancelled"
     assert not out.exists()
 
 
@@ -522,7 +519,7 @@ def test_run_app_opens_the_path_given_on_the_command_line(tmp_path, video):
 
 
 def test_models_dialog_refuses_missing_files_and_remembers_valid_choices(qtbot, tmp_path):
-    from medpose_gui.widgets.models_dialog import ModelsDialog
+    from medpose_gui.widgets.dialogs.models_dialog import ModelsDialog
 
     settings = make_settings(tmp_path, pose_weights="")
     w = MainWindow(settings=settings, show_first_run=False, preload_models=False)

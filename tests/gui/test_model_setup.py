@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from medpose_gui.app import MainWindow  # noqa: E402
 from medpose_gui.model_registry import ModelRegistry  # noqa: E402
-from medpose_gui.widgets.model_setup_dialog import NOT_CONFIGURED, ModelSetupDialog  # noqa: E402
-from medpose_gui.widgets.models_dialog import ModelsDialog  # noqa: E402
+from medpose_gui.widgets.dialogs.model_setup_dialog import NOT_CONFIGURED, ModelSetupDialog  # noqa: E402
+from medpose_gui.widgets.dialogs.models_dialog import ModelsDialog  # noqa: E402
 from medpose_gui.widgets.settings import ModelSettings  # noqa: E402
 from tests.fixture_paths import DETECTRON2, VITPOSE  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402

@@ -12,42 +12,19 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from medpose_gui.app import MainWindow  # noqa: E402
-from medpose_gui.core import edits  # noqa: E402
-from medpose_gui.core.annotations import Instance, ReviewState  # noqa: E402
-from medpose_gui.widgets.quality_panel import NO_APPROVED_TEXT, QualityPanel  # noqa: E402
+from medpose_gui.widgets.dialogs.model_quality import NO_APPROVED_TEXT, QualityPanel  # noqa: E402
 from tests.formats.project_builder import empty_project  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
+from tests.review_helpers import K, approve, move_point, spread_patient  # noqa: E402
 
-K = 21  # medic_casualty points
 CHEST = 3
-
-
-def _prediction(x0: float, y0: float) -> Instance:
-    xys = np.column_stack([x0 + 5.0 * np.arange(K), y0 + 3.0 * np.arange(K), np.full(K, 0.9)])
-    return Instance.from_prediction("patient", [x0 - 10, y0 - 10, x0 + 120, y0 + 80], 0.9, xys,
-                                    score_threshold=0.3)
-
-
-def _patient(project, frame: int) -> Instance:
-    (inst,) = [i for i in project.instances(frame) if i.category == "patient"]
-    return inst
-
-
-def _move(project, frame: int, k: int, dx: float, dy: float) -> None:
-    inst = _patient(project, frame)
-    x, y = inst.keypoints[k, :2]
-    edits.move_keypoint(frame, inst, k, x + dx, y + dy).apply(project)
-
-
-def _approve(project, frame: int) -> None:
-    edits.set_review_state(frame, project.review_state(frame), ReviewState.APPROVED).apply(project)
 
 
 @pytest.fixture()
 def project(tmp_path):
     with empty_project(tmp_path / "p.medpose") as p:
-        p.store_predictions({0: [_prediction(20, 20)], 1: [_prediction(40, 30)],
-                             2: [_prediction(30, 30)]})
+        p.store_predictions({0: [spread_patient(20, 20)], 1: [spread_patient(40, 30)],
+                             2: [spread_patient(30, 30)]})
         yield p
 
 
@@ -71,11 +48,11 @@ def _row(panel: QualityPanel, name: str) -> list[str]:
 
 
 def test_moved_keypoint_shows_its_mean_error_in_table_and_plot(qtbot, project, tmp_path):
-    _move(project, 0, CHEST, 3.0, 4.0)  # 5 px
-    _move(project, 1, CHEST, -6.0, 8.0)  # 10 px
-    _move(project, 2, CHEST, 100.0, 0.0)  # frame 2 stays unapproved: not counted
-    _approve(project, 0)
-    _approve(project, 1)
+    move_point(project, 0, CHEST, 3.0, 4.0)  # 5 px
+    move_point(project, 1, CHEST, -6.0, 8.0)  # 10 px
+    move_point(project, 2, CHEST, 100.0, 0.0)  # frame 2 stays unapproved: not counted
+    approve(project, 0)
+    approve(project, 1)
     panel = _panel(qtbot, project)
     _computed(qtbot, panel)
 
@@ -97,7 +74,7 @@ def test_moved_keypoint_shows_its_mean_error_in_table_and_plot(qtbot, project, t
     assert saved["per_keypoint"][CHEST]["mean_error_px"] == pytest.approx(7.5)
 
     # Refresh picks up a new approval: frame 2's 100 px move now counts (mean (5+10+100)/3).
-    _approve(project, 2)
+    approve(project, 2)
     _computed(qtbot, panel)
     qtbot.waitUntil(lambda: panel.report.counts.approved_frames == 3, timeout=30000)
     assert _row(panel, "chest")[2] == "38.33"
@@ -113,7 +90,7 @@ def test_no_approved_frames_says_so_and_plots_nothing(qtbot, project):
 
 
 def test_category_chooser_evaluates_the_chosen_category(qtbot, project):
-    _approve(project, 0)
+    approve(project, 0)
     panel = _panel(qtbot, project)
     _computed(qtbot, panel)
     assert len(panel.tick_labels()) == K
@@ -124,14 +101,14 @@ def test_category_chooser_evaluates_the_chosen_category(qtbot, project):
 
 
 def test_window_action_opens_the_panel_for_the_open_project(qtbot, tmp_path, project):
-    _move(project, 0, CHEST, 3.0, 4.0)
-    _approve(project, 0)
+    move_point(project, 0, CHEST, 3.0, 4.0)
+    approve(project, 0)
     path = project.path
     project.close()  # the window opens the file itself (projects are locked while open)
     window = MainWindow(settings=make_settings(tmp_path), show_first_run=False,
                         preload_models=False)
     qtbot.addWidget(window)
-    window.relink_chooser = lambda _project: None  # the media are not needed (no dialog)
+    window.sessions.ask_relink_path = lambda _project: None  # the media are not needed (no dialog)
     action = window.actions["actionModelQuality"]
     assert not action.isEnabled()  # no project yet
     assert window.open_path(path)

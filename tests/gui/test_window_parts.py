@@ -7,12 +7,12 @@ import pytest
 
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, ReviewState
+from medpose_gui.widgets.controllers.navigation import next_low_confidence, next_unreviewed
+from medpose_gui.widgets.dialogs.run_dialog import frames_for
 from medpose_gui.widgets.edit_controller import with_in_progress
-from medpose_gui.widgets.navigation import next_low_confidence, next_unreviewed
-from medpose_gui.widgets.run_dialog import frames_for
+from medpose_gui.widgets.panels.status_bar import format_eta
+from medpose_gui.widgets.panels.timeline import format_time
 from medpose_gui.widgets.settings import ModelSettings
-from medpose_gui.widgets.status_bar import format_eta
-from medpose_gui.widgets.timeline import format_time
 
 
 class _Summary:
@@ -77,7 +77,7 @@ def test_times_and_eta_are_formatted_for_people():
 def test_after_first_paint_waits_for_the_paint_and_runs_once(qtbot):
     from PySide6.QtWidgets import QWidget
 
-    from medpose_gui.widgets.startup import AfterFirstPaint
+    from medpose_gui.widgets.window.startup import AfterFirstPaint
 
     widget = QWidget()
     qtbot.addWidget(widget)
@@ -95,7 +95,7 @@ def test_after_first_paint_waits_for_the_paint_and_runs_once(qtbot):
 def test_after_first_paint_falls_back_to_a_timer_for_a_window_never_shown(qtbot):
     from PySide6.QtWidgets import QWidget
 
-    from medpose_gui.widgets.startup import AfterFirstPaint
+    from medpose_gui.widgets.window.startup import AfterFirstPaint
 
     widget = QWidget()
     qtbot.addWidget(widget)

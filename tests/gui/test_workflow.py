@@ -17,9 +17,9 @@ from PySide6.QtTest import QTest
 
 from medpose_gui.app import MainWindow
 from medpose_gui.core.annotations import ReviewState, Source, Visibility
-from medpose_gui.widgets.export_actions import CocoExportDialog
-from medpose_gui.widgets.run_dialog import RunDialog
-from medpose_gui.widgets.view_bindings import hit_test
+from medpose_gui.widgets.dialogs.coco_export_dialog import CocoExportDialog
+from medpose_gui.widgets.dialogs.run_dialog import RunDialog
+from medpose_gui.widgets.frame_view.picking import hit_test
 from tests.gui.window_support import make_fixture_video, make_settings, wait_frame
 
 pycocotools_coco = pytest.importorskip("pycocotools.coco")
@@ -160,8 +160,8 @@ def test_review_session_survives_reopen_and_exports_valid_coco(qtbot, tmp_path):
     export_dialog.images_dir.setText(str(tmp_path / "export" / "images"))
     export_dialog.category.setCurrentIndex(export_dialog.category.findData("patient"))
     export_dialog.accept()
-    qtbot.waitUntil(lambda: window.last_export is not None, timeout=60000)
-    assert window.last_export[0] == "ok", window.last_export
+    qtbot.waitUntil(lambda: window.exporter.last_export is not None, timeout=60000)
+    assert window.exporter.last_export[0] == "ok", window.exporter.last_export
 
     coco = pycocotools_coco.COCO(str(out_json))
     assert len(coco.getImgIds()) == N_FRAMES

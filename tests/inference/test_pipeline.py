@@ -134,7 +134,7 @@ def test_category_filter_and_score_threshold_select_the_detector_output(models, 
     assert kept and {inst.category for inst in kept} == {"user"}
     assert min(inst.box_score for inst in kept) >= threshold
     _assert_matches(result, _reference(models, frames, dets, (1,), threshold), det.class_names, pose, frames)
-    # category_filter is the CONTRACTS.md name of the same option
+    # category_filter is another name of the same option
     alias = run_pipeline(frames, range(N_FRAMES), det, pose, category_filter=[1],
                          score_threshold=threshold, batch_size=3)
     assert {i: len(v) for i, v in alias.items()} == {i: len(v) for i, v in result.items()}

@@ -15,7 +15,12 @@ from typing import Any
 
 import torch
 
-from medpose_gui.inference.checkpoint_io import CheckpointError, load_checkpoint_file
+from medpose_gui.inference.checkpoint_io import (
+    CheckpointError,
+    key_report,
+    list_keys,
+    load_checkpoint_file,
+)
 
 from .checkpoint import (
     ArchitectureError,
@@ -30,7 +35,6 @@ from .model import Architecture, FasterRCNN
 
 _MMPOSE_MESSAGE = ("looks like a ViTPose/mmpose checkpoint (state_dict with backbone.blocks..., "
                    "keypoint_head...), not a detectron2 detector; give it as the pose model")
-_LISTED = 5  # keys named in an error message before "... and N more"
 
 
 def read_state_dict(path: str | Path, *, trust: bool = False) -> dict[str, torch.Tensor]:
@@ -46,7 +50,7 @@ def read_state_dict(path: str | Path, *, trust: bool = False) -> dict[str, torch
     bad = [k for k, v in state.items() if not isinstance(v, torch.Tensor)]
     if bad:
         raise DetectorCheckpointError(f"{path}: state dict entries are not tensors: "
-                                      f"{_names(bad)}")
+                                      f"{list_keys(bad)}")
     return dict(state)
 
 
@@ -59,21 +63,16 @@ def _find_state_dict(obj: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
             raise DetectorCheckpointError(f"{path}: {_MMPOSE_MESSAGE}")
         raise DetectorCheckpointError(
             f"{path}: has a 'state_dict' but no 'model' entry; detectron2 files keep the "
-            f"weights under 'model' (keys found: {_names(list(obj))})")
+            f"weights under 'model' (keys found: {list_keys(list(obj))})")
     elif obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
         state = obj  # a bare state dict
     else:
         raise DetectorCheckpointError(
             f"{path}: no detector weights found: expected a dict with a 'model' state dict or "
-            f"a bare state dict of tensors (top-level keys: {_names(list(obj))})")
+            f"a bare state dict of tensors (top-level keys: {list_keys(list(obj))})")
     if looks_like_mmpose(list(state)):
         raise DetectorCheckpointError(f"{path}: {_MMPOSE_MESSAGE}")
     return state
-
-
-def _names(keys: list[str]) -> str:
-    shown = ", ".join(str(k) for k in keys[:_LISTED])
-    return shown + (f" ... and {len(keys) - _LISTED} more" if len(keys) > _LISTED else "")
 
 
 def _d2(key: str) -> str:
@@ -98,18 +97,8 @@ def build_from_state_dict(state: Mapping[str, torch.Tensor], config: DetectorCon
         raise DetectorCheckpointError(f"{source}: checkpoint does not fit the config: "
                                       f"{exc}") from exc
     converted = convert_detectron2_state_dict(state)
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in converted]
-    unexpected = [k for k in converted if k not in expected]
-    wrong = [f"{_d2(k)} {tuple(converted[k].shape)} (expected {tuple(v.shape)})"
-             for k, v in expected.items() if k in converted and converted[k].shape != v.shape]
-    problems = []
-    if missing:
-        problems.append(f"missing keys: {_names([_d2(k) for k in missing])}")
-    if unexpected:
-        problems.append(f"unexpected keys: {_names([_d2(k) for k in unexpected])}")
-    if wrong:
-        problems.append(f"shapes that contradict the inferred architecture: {_names(wrong)}")
+    problems = key_report({k: v.shape for k, v in converted.items()},
+                          {k: v.shape for k, v in model.state_dict().items()}, file_key=_d2)
     if problems:
         raise DetectorCheckpointError(f"{source}: does not match a detectron2 ResNet-FPN "
                                       f"Faster R-CNN: " + "; ".join(problems))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..checkpoint_io import key_report, list_keys
 from .errors import PoseModelError
 
 # ViT-B's head width (ViTPose-B: embed 768, 12 heads); the only sensible guess for the head
@@ -137,11 +138,6 @@ def _architecture(tensors: Mapping[str, torch.Tensor], num_heads: int | None,
         deconv_kernels=tuple(kernels), final_kernel=final[2], num_keypoints=final[0])
 
 
-def _list(items: list[str], limit: int = 6) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
-
-
 def convert_mmpose_state_dict(state_dict: Mapping[str, object], num_heads: int | None,
                               source: str = "<state_dict>",
                               ) -> tuple[ViTPoseArchitecture, dict[str, torch.Tensor]]:
@@ -156,7 +152,7 @@ def convert_mmpose_state_dict(state_dict: Mapping[str, object], num_heads: int |
     keys = [str(k) for k in state_dict]
     if any(k.startswith(_DETECTRON2_PREFIXES) for k in keys):
         raise PoseModelError(f"{source}: this is a detectron2 detector checkpoint (keys such as "
-                             f"{_list([k for k in keys if k.startswith(_DETECTRON2_PREFIXES)], 2)}), "
+                             f"{list_keys([k for k in keys if k.startswith(_DETECTRON2_PREFIXES)], 2)}), "
                              "not an mmpose pose checkpoint; give it as the detector weights")
     tensors: dict[str, torch.Tensor] = {}
     original: dict[str, str] = {}  # our key -> the file's key, for error messages
@@ -171,18 +167,9 @@ def convert_mmpose_state_dict(state_dict: Mapping[str, object], num_heads: int |
         tensors[new_key] = value.float() if value.is_floating_point() else value
     arch = _architecture(tensors, num_heads, source)
     expected = expected_shapes(arch)
-    extra = [original[k] for k in tensors if k not in expected]
-    missing = [_file_key(k) for k in expected if k not in tensors]
-    wrong = [f"{original[k]} {tuple(tensors[k].shape)} (expected {expected[k]})"
-             for k in expected if k in tensors and tuple(tensors[k].shape) != expected[k]]
-    if extra or missing or wrong:
-        problems = []
-        if extra:
-            problems.append(f"unexpected keys: {_list(extra)}")
-        if missing:
-            problems.append(f"missing keys: {_list(missing)}")
-        if wrong:
-            problems.append(f"shapes that contradict the rest: {_list(wrong)}")
+    problems = key_report({k: t.shape for k, t in tensors.items()}, expected,
+                          file_key=lambda k: original.get(k) or _file_key(k))
+    if problems:
         raise PoseModelError(f"{source}: does not fit a ViTPose network (embed {arch.embed_dim}, "
                              f"depth {arch.depth}, {arch.num_keypoints} keypoints): "
                              + "; ".join(problems))

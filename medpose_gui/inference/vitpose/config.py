@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.config_literal import ConfigSyntaxError, parse_config_text
+from ...core.reference import REFERENCE_FLIP_TEST
 from .errors import PoseModelError
 
 # ViTPose 256x192 defaults (every ViTPose top-down 256x192 config of the reference, e.g. the
@@ -37,7 +38,7 @@ DEFAULT_TEST_CFG: dict[str, Any] = {
 class InferenceSettings:
     """The reference ``model.test_cfg`` entries that change the arithmetic."""
 
-    flip_test: bool = True
+    flip_test: bool = REFERENCE_FLIP_TEST
     shift_heatmap: bool = False
     modulate_kernel: int = 11
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from ...core.reference import REFERENCE_FLIP_TEST
 from .checkpoint import ViTPoseArchitecture
 from .config import PoseConfig
 from .decode import decode_heatmaps, flip_back_heatmaps
@@ -49,8 +50,8 @@ class PoseEstimator:
     """A loaded ViTPose model; see :func:`medpose_gui.inference.vitpose.load_pose_estimator`."""
 
     def __init__(self, net: ViTPoseNet, config: PoseConfig, *, device: str | torch.device = "cpu",
-                 flip_test: bool = True, precision: str = "fp32", source: str = "<model>",
-                 max_batch: int | None = None) -> None:
+                 flip_test: bool = REFERENCE_FLIP_TEST, precision: str = "fp32",
+                 source: str = "<model>", max_batch: int | None = None) -> None:
         self.device = torch.device(device)
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")

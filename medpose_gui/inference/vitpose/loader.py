@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from ...core.reference import REFERENCE_FLIP_TEST
 from ..checkpoint_io import load_checkpoint_file
 from .checkpoint import convert_mmpose_state_dict
 from .config import pose_config_from_meta
@@ -30,7 +31,7 @@ def _state_dict_of(checkpoint: Mapping[str, object], source: str) -> Mapping[str
 
 
 def load_pose_estimator(weights: str | Path, device: str | torch.device = "cpu",
-                        flip_test: bool = True, trust: bool = False,
+                        flip_test: bool = REFERENCE_FLIP_TEST, trust: bool = False,
                         precision: str = "fp32", max_batch: int | None = None) -> PoseEstimator:
     """Load an mmpose ViTPose checkpoint unchanged and return a ready :class:`PoseEstimator`.
 

@@ -1,0 +1,60 @@
+"""Small questions and notes: a message box that never blocks, yes/no, where moved media are.
+
+Message boxes are shown with ``open()`` (window-modal, the caller goes on), so tests can
+drive every flow; only the yes/no question and the native file picker block, and the
+callers that ask them (the session controller) take them as replaceable callables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from medpose_gui import __version__
+from medpose_gui.core.project import Project
+
+FIRST_RUN_TEXT = (
+    "Welcome to medpose-gui.\n\n"
+    "To run the models, first choose the model files in Inference > Models… (Ctrl+M): the "
+    "detector weights (detectron2 model_final.pth, optionally its config YAML) and the "
+    "ViTPose weights (.pth).\n\n"
+    "Then open a video or a folder of frames (File > Open, or drop it on the window) and "
+    "press Ctrl+I to run inference. F1 lists every keyboard shortcut."
+)
+ABOUT_TEXT = (f"medpose-gui {__version__}\nReview and correct casualty pose predictions and "
+              "export them as COCO keypoints.\nLicence: MIT")
+
+
+def message(parent: QWidget, title: str, text: str,
+            icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
+    """A window-modal message box shown with open(): it never blocks the caller."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("messageBox")
+    box.open()
+    return box
+
+
+def first_run_message(parent: QWidget) -> QMessageBox:
+    box = message(parent, "Welcome", FIRST_RUN_TEXT)
+    box.setObjectName("firstRunMessage")
+    return box
+
+
+def confirm(text: str) -> bool:
+    answer = QMessageBox.question(None, "medpose-gui", text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def choose_relink_path(project: Project) -> str | None:
+    """Ask where the moved media are (file or folder, like the original)."""
+    old = Path(project.media.path)
+    QMessageBox.information(None, "Media moved",
+                            f"The media of this project were not found:\n{old}\n\n"
+                            "Choose where they are now.")
+    if old.suffix:
+        path, _ = QFileDialog.getOpenFileName(None, f"Where is {old.name}?", "",
+                                              f"{old.name} (*{old.suffix});;All files (*)")
+    else:
+        path = QFileDialog.getExistingDirectory(None, f"Where is the folder {old.name}?")
+    return path or None
