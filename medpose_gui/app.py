@@ -33,7 +33,9 @@ from medpose_gui.core.annotations import ReviewState
 from medpose_gui.core.project import Project
 from medpose_gui.session import Session
 from medpose_gui.widgets.controllers.display import ProjectDisplay
+from medpose_gui.widgets.controllers.edits import EditController
 from medpose_gui.widgets.controllers.export import ExportController
+from medpose_gui.widgets.controllers.inference import EscapeCancelsRun, InferenceController
 from medpose_gui.widgets.controllers.model_setup import ModelSetupController
 from medpose_gui.widgets.controllers.navigation import (
     FrameNavigator,
@@ -45,9 +47,7 @@ from medpose_gui.widgets.controllers.session import SessionController
 from medpose_gui.widgets.dialogs.messages import ABOUT_TEXT, message
 from medpose_gui.widgets.dialogs.model_quality import QualityPanel
 from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
-from medpose_gui.widgets.edit_controller import EditController
 from medpose_gui.widgets.frame_view import FrameView
-from medpose_gui.widgets.inference_controller import EscapeCancelsRun, InferenceController
 from medpose_gui.widgets.panels.display_filters import DisplayFilters
 from medpose_gui.widgets.panels.instance_panel import InstancePanel
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self.edits.applied.connect(self.display.edit_applied)
         self.edits.message.connect(self.status.showMessage)
         self.edits.failed.connect(lambda text: self.show_error("Not saved", text))
-        self.edits.bind_view(fv, lambda: self.navigator.current)
+        fv.editRequested.connect(self.edits.push)
         fv.installEventFilter(EscapeCancelsRun(self.inference))
         fv.boxDrawn.connect(self._box_drawn)
         fv.reestimateRequested.connect(self.runs.reestimate)

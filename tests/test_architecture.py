@@ -44,10 +44,9 @@ WIDGET_ROOMS: tuple[str, ...] = (
     "controllers",
     "window",
 )
-# Modules that still live directly in widgets/; they count as the lowest room until they
-# move into the room of their kind (then delete them here).
-ROOT_MODULES = frozenset({"settings", "undo", "edit_controller", "inference_worker",
-                          "inference_controller"})
+# Modules directly in widgets/: the lowest room. ``settings`` (the remembered user
+# settings) is read by every room above it.
+ROOT_MODULES = frozenset({"settings"})
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from medpose_gui.core.annotations import ReviewState
-from medpose_gui.core.project_db import REVIEW_CODE
+from medpose_gui.core.annotations import ReviewState, in_review_state
 
 SCOPES = ("all", "range", "current", "unreviewed", "resume")
 
@@ -34,9 +33,8 @@ def frames_for(scope: str, num_frames: int, current: int, review: Sequence[int] 
         lo, hi = max(0, min(first, last)), min(num_frames - 1, max(first, last))
         return list(range(lo, hi + 1))
     if scope == "unreviewed":
-        codes = np.asarray(review)
-        approved = REVIEW_CODE[ReviewState.APPROVED]
-        return [int(i) for i in np.flatnonzero(codes[:num_frames] != approved)]
+        approved = in_review_state(np.asarray(review)[:num_frames], ReviewState.APPROVED)
+        return [int(i) for i in np.flatnonzero(~approved)]
     raise ValueError(f"unknown scope {scope!r}; use one of {SCOPES}")
 
 

@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from medpose_gui.core.annotations import Instance, ReviewState
+from medpose_gui.core.annotations import Instance, ReviewState, in_review_state
 from medpose_gui.core.project import Project, StoredPredictions
-from medpose_gui.core.project_db import REVIEW_CODE
 from medpose_gui.inference import choose_device
 from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_pipeline
 from medpose_gui.inference.vitpose import check_schema_fits
@@ -108,7 +107,7 @@ class InferenceService:
             if (f.role, f.sha256) not in recorded:
                 project.record_model(f.role, f.path, f.sha256, f.info)
         review = project.frame_summary().review
-        approved = set(np.flatnonzero(review == _APPROVED).tolist())
+        approved = set(np.flatnonzero(in_review_state(review, ReviewState.APPROVED)).tolist())
         skip = approved | (project.frames_predicted_by(models.identity()) if resume else set())
         return [int(f) for f in frames if int(f) not in skip]
 
@@ -173,6 +172,5 @@ class InferenceService:
         return report
 
 
-_APPROVED = REVIEW_CODE[ReviewState.APPROVED]  # as frame_summary() reports it
 
 

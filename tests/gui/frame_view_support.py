@@ -79,7 +79,7 @@ class Harness:
         self.refresh(frame)
 
     def push(self, edit) -> None:
-        from medpose_gui.widgets.undo import EditCommand
+        from medpose_gui.widgets.controllers.undo import EditCommand
 
         self.edits.append(edit)
         self.stack.push(EditCommand(self.project, edit, self.refresh))

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import ReviewState, Source, Visibility
 from medpose_gui.core.project import MediaInfo, Project
-from medpose_gui.widgets.undo import EditCommand
+from medpose_gui.widgets.controllers.undo import EditCommand
 from tests.gui.frame_view_support import Harness, make_patient
 
 FRAME = 3

@@ -7,9 +7,9 @@ import pytest
 
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, ReviewState
+from medpose_gui.widgets.controllers.edits import with_in_progress
 from medpose_gui.widgets.controllers.navigation import next_low_confidence, next_unreviewed
 from medpose_gui.widgets.dialogs.run_dialog import frames_for
-from medpose_gui.widgets.edit_controller import with_in_progress
 from medpose_gui.widgets.panels.status_bar import format_eta
 from medpose_gui.widgets.panels.timeline import format_time
 from medpose_gui.widgets.settings import ModelSettings

@@ -1,6 +1,7 @@
 """The background room: work kept off the GUI thread, reported back as Qt signals.
 
 ``task`` runs a function in a Python thread (exports, the quality report, checking a model
-file); ``frame_loader`` decodes frames for the window in a loader thread. Nothing here
-shows a widget. Imports only core, formats, media and Qt; the lowest room of the widgets.
+file); ``frame_loader`` decodes frames for the window in a loader thread;
+``inference_worker`` runs the run service in a QThread. Nothing here shows a widget.
+Imports only the Qt-free packages, Qt and the root settings module.
 """

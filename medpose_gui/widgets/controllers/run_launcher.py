@@ -1,7 +1,7 @@
 """Inference › Run…: which frames, whether the models are set up, then start; and one pose.
 
 :class:`RunLauncher` turns the user's request into a job for the inference controller
-(``widgets.inference_controller``, which runs it in the worker and stores the results):
+(``controllers.inference``, which runs it in the worker and stores the results):
 it asks for the frames (:class:`~medpose_gui.widgets.dialogs.run_dialog.RunDialog`), sends
 the user to the Models dialog first when a model file is missing, and reports how a run
 ended. It also sends one person of the shown frame to the pose model (R, a drawn box).
@@ -14,12 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from medpose_gui.widgets.controllers.inference import InferenceController
 from medpose_gui.widgets.controllers.model_setup import ModelSetupController
 from medpose_gui.widgets.controllers.navigation import FrameNavigator
 from medpose_gui.widgets.controllers.session import SessionController
 from medpose_gui.widgets.dialogs.messages import message
 from medpose_gui.widgets.dialogs.run_dialog import RunDialog, frames_for, resumes
-from medpose_gui.widgets.inference_controller import InferenceController
 from medpose_gui.widgets.settings import AppSettings
 
 

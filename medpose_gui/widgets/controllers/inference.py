@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.runs import RunSettings
-from medpose_gui.widgets.inference_worker import InferenceJob, InferenceRunner, PoseJob
+from medpose_gui.widgets.background.inference_worker import InferenceJob, InferenceRunner, PoseJob
 
 
 class InferenceController(QObject):

@@ -14,7 +14,6 @@ only the undo steps about those persons; every other step stays undoable.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -22,8 +21,9 @@ from PySide6.QtGui import QUndoStack
 
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, ReviewState
+from medpose_gui.core.boxes import normalise_box
 from medpose_gui.core.project import Project
-from medpose_gui.widgets.undo import EditCommand
+from medpose_gui.widgets.controllers.undo import EditCommand
 
 
 def with_in_progress(edit: edits.Edit, state: ReviewState) -> edits.Edit:
@@ -94,10 +94,8 @@ class EditController(QObject):
         """A drawn box becomes a manual instance with all points absent (pose comes later)."""
         if self.project is None:
             return None
-        x1, y1, x2, y2 = box
-        norm = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
         k = self.project.schema_for(category).num_keypoints
-        inst = Instance.manual(category, norm, k)
+        inst = Instance.manual(category, normalise_box(box), k)
         self.push(edits.add_instance(frame, inst))
         return inst
 
@@ -136,7 +134,3 @@ class EditController(QObject):
         before = self.project.review_state(frame)
         if before != state:
             self.push(edits.set_review_state(frame, before, state))
-
-    def bind_view(self, view: QObject, current_frame: Callable[[], int]) -> None:
-        """Connect a FrameView-like widget's edit signals."""
-        view.editRequested.connect(self.push)
