@@ -48,7 +48,8 @@ def main(full: Path) -> None:
 
     _write(f"images/{IMAGE}", (full / "detectron2" / "images" / IMAGE).read_bytes(),
            f"detectron2/images/{IMAGE}", "copied", manifest)
-    for rel in ("detectron2/configs/medic_pose_slim.yaml", "detectron2/bbox_detections.json",
+    for rel in ("detectron2/configs/medic_pose_slim.yaml",
+                "detectron2/configs/medic_pose_slim_min600.yaml", "detectron2/bbox_detections.json",
                 f"vitpose/configs/{POSE_MODEL}.py", "vitpose/configs/vitpose_tiny_user_k6.py"):
         _write(rel, (full / rel).read_bytes(), rel, "copied", manifest)
 
