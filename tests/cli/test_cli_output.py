@@ -16,9 +16,10 @@ import pytest
 
 from medpose_gui.core.annotations import ReviewState
 from medpose_gui.core.project import Project
-from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_CONFIG, DETECTOR_WEIGHTS
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS
 from tests.formats.project_builder import populated_project
 from tests.media.video_factory import make_indexed_video
+from tests.small_models import write_min120_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,8 +78,7 @@ def inferred(tmp_path_factory) -> Path:
     approved). The in-repo fixture models at MIN_SIZE_TEST 120 keep it quick."""
     work = tmp_path_factory.mktemp("readme")
     video = make_indexed_video(work / "clip.mp4", 3, size=(160, 120), textured=True)
-    config = work / "slim_min120.yaml"
-    config.write_text(f"_BASE_: {DETECTOR_CONFIG}\nINPUT: {{MIN_SIZE_TEST: 120}}\n")
+    config = write_min120_config(work)
     result = _run(work, "infer", str(video), "--detector", str(DETECTOR_WEIGHTS),
                   "--detector-config", str(config), "--pose", str(CASUALTY_WEIGHTS),
                   "--score-threshold", "0.5", "--device", "cpu", "--quiet")
