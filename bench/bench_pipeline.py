@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from collections import OrderedDict
@@ -37,7 +38,9 @@ from medpose_gui.inference import (
 )
 from medpose_gui.media import open_media
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+# The full reference fixtures (README, Tests): $MEDPOSE_FIXTURES, else ../shared/fixtures.
+FIXTURES = Path(os.environ.get("MEDPOSE_FIXTURES",
+                               Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
 DET_SHAPES = FIXTURES / "detectron2" / "medic_pose_r101_state_dict_shapes.json"
 POSE_SHAPES = FIXTURES / "vitpose" / "vitpose_base_casualty_k21_state_dict_shapes.json"
 FRAME = FIXTURES / "detectron2" / "images" / "frame_1280x720.png"

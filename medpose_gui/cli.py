@@ -14,11 +14,14 @@ This module only reads arguments and calls the packages; imports are deferred to
 that needs them so ``--help`` is instant and does not import torch or Qt. Bad input (a missing
 file, a checkpoint of the wrong model, a locked project...) raises one of the packages' own
 exception classes; they are reported as ``error: <message>`` with exit status 2, no traceback.
+When the reader of the output goes away (``medpose-gui models list | head``), every command
+stops quietly with status 141, as a program ended by SIGPIPE does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -28,6 +31,7 @@ from typing import Any
 from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # the shell's status for a program ended by SIGPIPE (13)
 COMMANDS = ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox",
             "models", "evaluate")
 
@@ -97,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one category only (a pose-training file holds one keypoint count)")
     p.add_argument("--min-score", type=float, metavar="S",
                    help="on frames not approved, write untouched points scoring below S absent")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="write the file even when it holds no annotation (otherwise: exit 2, "
+                        "no file, and why)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("extract-frames", help="write every frame of a video as an image")
@@ -233,18 +240,30 @@ def cmd_infer(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from medpose_gui.core.project import Project
     from medpose_gui.exports import export_coco_with_frames
+    from medpose_gui.formats import NothingToExport
 
     with Project.open(args.project) as project:
         bar, update = _progress_bar(0, "frame", args.quiet, "export")
         try:
             stats = export_coco_with_frames(
                 project, args.coco, reviewed_only=args.reviewed_only, min_score=args.min_score,
-                category=args.category, images_dir=args.images_dir, progress=update)
+                category=args.category, images_dir=args.images_dir, progress=update,
+                allow_empty=args.allow_empty)
+        except NothingToExport as exc:  # an empty training file is almost always a mistake
+            hint = ("approve frames in the window (A), or drop --reviewed-only"
+                    if args.reviewed_only else "run `medpose-gui infer` or draw persons first")
+            raise CliError(f"{exc}. To fix: {hint}; --allow-empty writes the empty file") \
+                from None
         finally:
             bar.close()
     print(f"wrote {stats.path}: {stats.num_images} images, {stats.num_annotations} annotations"
           + (f", {stats.num_images_written} frame images in {args.images_dir}"
              if args.images_dir else ""))
+    if stats.num_off_image_points:
+        print(f"{stats.num_off_image_points} labelled points lie outside the image: written "
+              "absent (v=0)")
+    if stats.num_annotations == 0:
+        print(f"warning: {stats.path} holds no annotation (--allow-empty)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -341,8 +360,30 @@ def _run_app(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted,
+    141 the reader of the output went away)."""
+    try:
+        try:
+            return _dispatch(list(sys.argv[1:] if argv is None else argv))
+        finally:  # also for argparse's SystemExit (--help): a closed pipe shows here,
+            if sys.stdout is not None:  # not as Python's "Exception ignored" at exit
+                sys.stdout.flush()  # (None: a windowed app without a console)
+    except BrokenPipeError:
+        return _output_closed()
+
+
+def _output_closed() -> int:
+    """Stop quietly: the rest of the output goes nowhere, as it would after SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the flush at exit must not fail again
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def _dispatch(argv: list[str]) -> int:
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
             return _run_app(argv)

@@ -27,8 +27,12 @@ def export_coco_with_frames(project: Project, out_json: str | os.PathLike, *,
                             category: str | None = None,
                             images_dir: str | os.PathLike | None = None,
                             progress: Progress | None = None,
-                            cancel: Cancel | None = None) -> ExportStats:
+                            cancel: Cancel | None = None,
+                            allow_empty: bool = True) -> ExportStats:
     """COCO keypoints of ``project``; with ``images_dir`` the frames are written there too.
+
+    ``allow_empty=False``: raise :class:`~medpose_gui.formats.NothingToExport` instead of
+    writing a file without annotations (before any frame image is written).
 
     The media are opened when frames are written, and for a frame folder also without
     ``images_dir``: its own file names become the ``file_name`` of each image.
@@ -37,7 +41,8 @@ def export_coco_with_frames(project: Project, out_json: str | os.PathLike, *,
     if images_dir is None and not Path(media_path).is_dir():
         return export_coco_keypoints(project, out_json, reviewed_only=reviewed_only,
                                      min_score=min_score, category=category,
-                                     progress=progress, cancel=cancel)
+                                     progress=progress, cancel=cancel,
+                                     allow_empty=allow_empty)
     if images_dir is not None and project.media_missing():
         raise MediaError(f"{media_path}: the media are missing: relink them to write frame "
                          "images")
@@ -45,7 +50,8 @@ def export_coco_with_frames(project: Project, out_json: str | os.PathLike, *,
         return export_coco_keypoints(
             project, out_json, reviewed_only=reviewed_only, min_score=min_score,
             category=category, images_dir=images_dir, frame_reader=source.__getitem__,
-            frame_name=export_frame_namer(source), progress=progress, cancel=cancel)
+            frame_name=export_frame_namer(source), progress=progress, cancel=cancel,
+            allow_empty=allow_empty)
 
 
 def render_overlay_video(project: Project, out_path: str | os.PathLike, *,

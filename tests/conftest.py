@@ -15,6 +15,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip for the missing full fixture set is reported at need_full(), wherever it was
+    asked for: pytest puts a skip raised in a fixture at the test's own line, and the summary
+    would then list one line per test instead of one line in all (README, Tests)."""
+    from tests.fixture_paths import need_full
+
+    report = yield
+    if report.skipped and call.excinfo is not None and isinstance(report.longrepr, tuple):
+        for entry in call.excinfo.traceback:
+            if entry.frame.code.raw is need_full.__code__:
+                report.longrepr = (str(entry.path), entry.lineno + 1, report.longrepr[2])
+                break
+    return report
+
+
 @pytest.fixture()
 def server():
     """An HTTP server on loopback with Range support (tests/loopback_http.py)."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import DETECTOR_CONFIG
 
 
 def write_min120_config(folder: Path) -> Path:
     """A detectron2 YAML: the fixture's slim config at MIN_SIZE_TEST 120."""
     config = folder / "slim_min120.yaml"
-    config.write_text(f"_BASE_: {DETECTRON2 / 'configs' / 'medic_pose_slim.yaml'}\n"
+    config.write_text(f"_BASE_: {DETECTOR_CONFIG}\n"
                       "INPUT: {MIN_SIZE_TEST: 120}\n")
     return config

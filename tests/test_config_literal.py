@@ -3,11 +3,11 @@
 import pytest
 
 from medpose_gui.core.config_literal import ConfigSyntaxError, parse_config_file, parse_config_text
-from tests.fixture_paths import VITPOSE
+from tests.fixture_paths import CASUALTY_CONFIG
 
 
 def test_fixture_config_reads_head_count_and_dataset_info():
-    cfg = parse_config_file(VITPOSE / "configs" / "vitpose_tiny_casualty_k21.py")
+    cfg = parse_config_file(CASUALTY_CONFIG)
     assert cfg["model"]["backbone"]["num_heads"] == 2
     info = cfg["data"]["test"]["dataset_info"]
     assert info["dataset_name"] == "coco_medic"

@@ -14,6 +14,7 @@ from medpose_gui.core.annotations import (
     Visibility,
     in_review_state,
 )
+from medpose_gui.core.image_bounds import labelled_on_image, on_image
 from medpose_gui.core.project import FrameSummary, MediaInfo, Project, ProjectError
 from medpose_gui.core.schema import (
     Category,
@@ -44,6 +45,8 @@ __all__ = [
     "builtin_schema_names",
     "default_categories",
     "in_review_state",
+    "labelled_on_image",
     "load_schema",
+    "on_image",
     "schema_from_mmpose_dataset_info",
 ]

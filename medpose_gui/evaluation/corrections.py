@@ -3,7 +3,10 @@
 Pure numpy. Compared are instances that still carry the model's original prediction. A point
 enters the correction rate when it is labelled (v > 0) in the prediction or in the accepted
 values; it counts as corrected when its visibility changed or, labelled in both, it moved by
-more than the tolerance. Pixel errors are over points labelled in both.
+more than the tolerance. Pixel errors are over points labelled in both. Given the image size,
+a point outside the image counts as not labelled (:mod:`medpose_gui.core.image_bounds`): a
+prediction off the image that the medic dragged onto it is a correction, one left off it is
+not compared.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from medpose_gui.core.annotations import Instance
+from medpose_gui.core.image_bounds import labelled_on_image
 
 # A point dragged back to (almost) where it was is not a correction: sub-pixel jitter from
 # placing points with the mouse at non-1:1 zoom stays under half a pixel.
 MOVE_TOLERANCE_PX = 0.5
 
 
-def point_changes(inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX
+def point_changes(inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX,
+                  image_size: tuple[int, int] | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For one instance with an original: (distance px, NaN unless labelled in both;
     compared: labelled in either; corrected) -- three (K,) arrays."""
@@ -29,7 +34,11 @@ def point_changes(inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX
     if before.shape != after.shape:
         raise ValueError(f"instance {inst.uid}: prediction has {before.shape[0]} points, "
                          f"current values {after.shape[0]}")
-    v_before, v_after = before[:, 2] > 0, after[:, 2] > 0
+    if image_size is None:
+        v_before, v_after = before[:, 2] > 0, after[:, 2] > 0
+    else:
+        v_before = labelled_on_image(before, *image_size)
+        v_after = labelled_on_image(after, *image_size)
     both = v_before & v_after
     distance = np.full(before.shape[0], np.nan)
     distance[both] = np.hypot(after[both, 0] - before[both, 0],
@@ -37,7 +46,7 @@ def point_changes(inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX
     compared = v_before | v_after
     moved = np.zeros_like(both)
     moved[both] = distance[both] > tolerance_px
-    corrected = compared & ((before[:, 2] != after[:, 2]) | moved)
+    corrected = compared & ((v_before != v_after) | (before[:, 2] != after[:, 2]) | moved)
     return distance, compared, corrected
 
 
@@ -55,8 +64,9 @@ class CorrectionTally:
         self.compared = np.zeros(self.num_keypoints, np.int64)
         self.corrected = np.zeros(self.num_keypoints, np.int64)
 
-    def add(self, inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX) -> None:
-        distance, compared, corrected = point_changes(inst, tolerance_px)
+    def add(self, inst: Instance, tolerance_px: float = MOVE_TOLERANCE_PX,
+            image_size: tuple[int, int] | None = None) -> None:
+        distance, compared, corrected = point_changes(inst, tolerance_px, image_size)
         for k in np.flatnonzero(np.isfinite(distance)):
             self.errors[k].append(float(distance[k]))
         self.compared += compared

@@ -4,7 +4,9 @@ Ground truth is what the medic approved (current values, manual instances includ
 detections are the predictions as the models made them (:attr:`Instance.original`, scored by
 the box score). Keypoint AP/AR use OKS with the schema's sigmas; box AP/AR the detector's boxes.
 As in COCO, an accepted instance without any labelled point (e.g. a manual box whose points
-were never placed) is ignored by the keypoint metrics but counts in the box metrics.
+were never placed) is ignored by the keypoint metrics but counts in the box metrics. Given the
+image size, points outside the image count as absent, as the export writes them
+(:mod:`medpose_gui.core.image_bounds`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Source
 from medpose_gui.core.boxes import xyxy_to_xywh
+from medpose_gui.core.image_bounds import labelled_on_image
 from medpose_gui.core.reference import REFERENCE_CATEGORIES
 from medpose_gui.core.schema import Category
 from medpose_gui.evaluation.coco_metrics import coco_evaluate
@@ -26,10 +29,12 @@ def _image_id(frame: int) -> int:
     return frame + 1  # COCO image ids are frame index + 1 (DESIGN.md conventions)
 
 
-def _ground_truth(frame: int, inst: Instance, category_id: int) -> tuple[dict, dict]:
+def _ground_truth(frame: int, inst: Instance, category_id: int,
+                  image_size: tuple[int, int] | None) -> tuple[dict, dict]:
     """(keypoint annotation, box annotation) of an accepted instance."""
     box = xyxy_to_xywh(inst.box)
-    labelled = inst.keypoints[:, 2] > 0
+    labelled = (inst.keypoints[:, 2] > 0 if image_size is None
+                else labelled_on_image(inst.keypoints, *image_size))
     kps = np.where(labelled[:, None], inst.keypoints, 0.0)  # COCO: unlabelled points are 0,0,0
     common = {"image_id": _image_id(frame), "category_id": category_id, "bbox": box,
               "area": box[2] * box[3]}
@@ -51,8 +56,13 @@ def _detection(frame: int, inst: Instance, category_id: int) -> tuple[dict, dict
 
 def evaluate_frames(frames: Iterable[FrameAnnotations], category: Category, *,
                     project: str = "", deleted: Mapping[int, Sequence[Instance]] | None = None,
-                    move_tolerance_px: float = MOVE_TOLERANCE_PX) -> QualityReport:
+                    move_tolerance_px: float = MOVE_TOLERANCE_PX,
+                    image_size: tuple[int, int] | None = None) -> QualityReport:
     """The report for ``category`` over the approved ``frames``.
+
+    ``image_size``: (width, height) of the frames; points outside count as absent (in the
+    ground truth and in the correction counts), as the export writes them. None: every
+    labelled point counts wherever it lies.
 
     ``deleted``: per frame, predicted instances the medic deleted (they count as the model's
     detections, usually false ones); None when they are not known (the count is then
@@ -74,7 +84,7 @@ def evaluate_frames(frames: Iterable[FrameAnnotations], category: Category, *,
             if inst.category != category.name:
                 continue
             counts["instances"] += 1
-            kp, box = _ground_truth(frame.index, inst, category.id)
+            kp, box = _ground_truth(frame.index, inst, category.id, image_size)
             gt_kps.append(kp)
             gt_boxes.append(box)
             if inst.original is None:
@@ -85,7 +95,7 @@ def evaluate_frames(frames: Iterable[FrameAnnotations], category: Category, *,
             kp, box = _detection(frame.index, inst, category.id)
             dt_kps.append(kp)
             dt_boxes.append(box)
-            tally.add(inst, move_tolerance_px)
+            tally.add(inst, move_tolerance_px, image_size)
         for gone in (deleted or {}).get(frame.index, ()):
             if gone.category == category.name and gone.original is not None:
                 num_deleted += 1
@@ -129,4 +139,5 @@ def evaluate_project(project, *, category: str = REFERENCE_CATEGORIES[0],
     for frame, inst in project.deleted_predictions():
         deleted.setdefault(frame, []).append(inst)  # evaluate_frames reads approved frames only
     return evaluate_frames(project.iter_frames(), cat, project=str(project.path),
-                           deleted=deleted, move_tolerance_px=move_tolerance_px)
+                           deleted=deleted, move_tolerance_px=move_tolerance_px,
+                           image_size=(int(project.media.width), int(project.media.height)))

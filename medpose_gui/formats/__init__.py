@@ -28,12 +28,13 @@ from medpose_gui.formats.coco_common import frame_image_name, natural_sort_key
 from medpose_gui.formats.coco_import import ImportStats, import_coco_keypoints
 from medpose_gui.formats.coco_keypoints import ExportStats, export_coco_keypoints
 from medpose_gui.formats.coco_results import export_coco_results
-from medpose_gui.formats.errors import ExportCancelled, FormatError
+from medpose_gui.formats.errors import ExportCancelled, FormatError, NothingToExport
 
 __all__ = [
     "ExportCancelled",
     "ExportStats",
     "FormatError",
+    "NothingToExport",
     "ImportStats",
     "atomic_write",
     "atomic_write_bytes",

@@ -10,6 +10,9 @@ Beside the standard fields every annotation carries ``source``, ``reviewed``, ``
 (box score), ``keypoint_scores`` and ``track_id``, and every image ``frame_index`` and
 ``review``, so that :func:`medpose_gui.formats.coco_import.import_coco_keypoints` restores
 the project state and export -> import -> export is byte-identical.
+
+A labelled point outside the image is written absent (0, 0, 0): the trainer expects points
+on the image (:mod:`medpose_gui.core.image_bounds` says why); the project keeps the point.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Visibility
 from medpose_gui.core.boxes import round_coord, xyxy_to_xywh
+from medpose_gui.core.image_bounds import count_off_image, on_image
 from medpose_gui.formats.atomic import atomic_write_bytes, atomic_write_json
 from medpose_gui.formats.coco_common import (
     IMAGE_ID_OFFSET,
@@ -32,7 +36,7 @@ from medpose_gui.formats.coco_common import (
     optional_float,
     select_categories,
 )
-from medpose_gui.formats.errors import ExportCancelled, FormatError
+from medpose_gui.formats.errors import ExportCancelled, FormatError, NothingToExport
 
 if TYPE_CHECKING:
     from medpose_gui.core.project import Project
@@ -53,6 +57,7 @@ class ExportStats:
     num_images: int = 0
     num_annotations: int = 0
     num_labelled_points: int = 0  # keypoints written with v > 0
+    num_off_image_points: int = 0  # labelled points outside the image, written absent
     num_images_written: int = 0  # frame image files written to images_dir
     skipped_degenerate: int = 0  # instances left out: no box area and no labelled extent
     per_category: dict[str, int] = field(default_factory=dict)
@@ -71,11 +76,13 @@ def export_coco_keypoints(
     frame_name: Callable[[int], str] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    allow_empty: bool = True,
 ) -> ExportStats:
     """Write the project's annotations to ``out_json`` (atomically) as COCO keypoints.
 
     Frames exported: every frame with instances of the written categories or a review
     state other than unreviewed (only approved ones with ``reviewed_only``).
+    Labelled points outside the image are written absent (0, 0, 0).
     ``min_score``: on frames not yet approved, points still at the model's position whose
     score is below it are written absent (0, 0, 0); approved frames are written exactly
     as the medic left them. ``category``: write only that
@@ -85,6 +92,8 @@ def export_coco_keypoints(
     in the JSON is that name relative to ``images_dir``. ``progress(done, total)`` is
     called per frame; ``cancel()`` returning True raises :class:`ExportCancelled` before
     the JSON is written (frame images already saved stay, each one complete).
+    ``allow_empty=False``: raise :class:`NothingToExport` (saying why) instead of writing a
+    file without annotations; checked before any frame image is written.
     """
     out_json = Path(out_json)
     image_ext = image_ext.lower().lstrip(".")
@@ -101,6 +110,8 @@ def export_coco_keypoints(
     frames = sorted(project.iter_frames(), key=lambda f: f.index)
     if reviewed_only:
         frames = [f for f in frames if f.review == ReviewState.APPROVED]
+    if not allow_empty:
+        _check_not_empty(project, frames, by_name, reviewed_only, out_json)
     if images_dir is not None:
         images_dir = Path(images_dir)
         try:
@@ -115,7 +126,7 @@ def export_coco_keypoints(
     for done, frame in enumerate(frames):
         if cancel is not None and cancel():
             raise ExportCancelled(f"export to {out_json} cancelled after {done} of {total} frames")
-        anns = _frame_annotations(frame, by_name, min_score, stats)
+        anns = _frame_annotations(frame, by_name, min_score, (width, height), stats)
         # A frame with nothing of the written categories that nobody looked at is not a
         # data point (leaving it out also keeps export -> import -> export identical).
         if anns or frame.review != ReviewState.UNREVIEWED:
@@ -133,6 +144,10 @@ def export_coco_keypoints(
     if cancel is not None and cancel():
         raise ExportCancelled(f"export to {out_json} cancelled after {total} of {total} frames")
 
+    if not annotations and not allow_empty:
+        raise NothingToExport(f"{out_json}: not written, it would hold 0 annotations: "
+                              f"{stats.skipped_degenerate} persons have neither a box nor "
+                              "labelled points")
     stats.num_images = len(images)
     stats.num_annotations = len(annotations)
     document = {
@@ -143,6 +158,23 @@ def export_coco_keypoints(
     }
     atomic_write_json(out_json, document)
     return stats
+
+
+def _check_not_empty(project: Project, frames: list[FrameAnnotations],
+                     categories: dict[str, Category], reviewed_only: bool,
+                     out_json: Path) -> None:
+    """Raise :class:`NothingToExport` when ``frames`` hold no instance of ``categories``."""
+    if any(inst.category in categories for f in frames for inst in f.instances):
+        return  # (an instance without box or points may still be left out: counted then)
+    what = f"{next(iter(categories))!r} person" if len(categories) == 1 else "person"
+    if reviewed_only:
+        approved = len(frames)
+        why = (f"0 of the project's {project.media.num_frames} frames are approved"
+               if approved == 0 else
+               f"the {approved} approved frame{'s' if approved != 1 else ''} hold no {what}")
+    else:
+        why = f"the project holds no {what}"
+    raise NothingToExport(f"{out_json}: not written, it would hold 0 annotations: {why}")
 
 
 def _image_dict(frame: FrameAnnotations, file_name: str, width: int, height: int) -> dict:
@@ -157,7 +189,8 @@ def _image_dict(frame: FrameAnnotations, file_name: str, width: int, height: int
 
 
 def _frame_annotations(frame: FrameAnnotations, categories: dict[str, Category],
-                       min_score: float | None, stats: ExportStats) -> list[dict[str, Any]]:
+                       min_score: float | None, image_size: tuple[int, int],
+                       stats: ExportStats) -> list[dict[str, Any]]:
     """The annotations of one frame, ordered by value so a re-imported frame sorts alike."""
     reviewed = frame.review == ReviewState.APPROVED
     result = []
@@ -166,11 +199,12 @@ def _frame_annotations(frame: FrameAnnotations, categories: dict[str, Category],
         if cat is None:
             continue
         ann = instance_to_annotation(inst, cat, frame.index, reviewed,
-                                     None if reviewed else min_score)
+                                     None if reviewed else min_score, image_size)
         if ann is None:
             stats.skipped_degenerate += 1
             continue
         stats.num_labelled_points += ann["num_keypoints"]
+        stats.num_off_image_points += count_off_image(inst.keypoints, *image_size)
         stats.per_category[cat.name] += 1
         result.append(ann)
     result.sort(key=_annotation_order)
@@ -185,8 +219,12 @@ def _annotation_order(ann: dict[str, Any]) -> tuple:
 
 
 def instance_to_annotation(inst: Instance, category: Category, frame_index: int,
-                           reviewed: bool, min_score: float | None) -> dict[str, Any] | None:
-    """One COCO annotation (without ``id``), or None when no positive-area box exists."""
+                           reviewed: bool, min_score: float | None,
+                           image_size: tuple[int, int]) -> dict[str, Any] | None:
+    """One COCO annotation (without ``id``), or None when no positive-area box exists.
+
+    Labelled points outside ``image_size`` (width, height) are written absent.
+    """
     expected = category.schema.num_keypoints
     if inst.num_keypoints != expected:
         raise FormatError(
@@ -194,6 +232,7 @@ def instance_to_annotation(inst: Instance, category: Category, frame_index: int,
             f"keypoints but schema {category.schema.name!r} has {expected}")
     kps = inst.keypoints
     labelled = kps[:, 2] > Visibility.ABSENT
+    labelled &= on_image(kps, *image_size)
     if min_score is not None:
         labelled &= ~(_untouched_predicted_points(inst) & (inst.scores < min_score))
     flat: list[float | int] = []

@@ -26,14 +26,20 @@ from medpose_gui.inference import load_detector, load_pose_estimator, run_pipeli
 from medpose_gui.inference.pipeline import estimate_poses, select_detections
 from medpose_gui.media import open_media
 from medpose_gui.media.render import draw_annotations
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import (
+    CASUALTY_WEIGHTS,
+    DETECTOR_CONFIG,
+    DETECTOR_WEIGHTS,
+    DETECTRON2,
+    need_full,
+)
 from tests.media.video_factory import make_indexed_video, read_index
 from tests.small_models import write_min120_config
 
 REPO = Path(__file__).resolve().parents[2]
 N_FRAMES = 5
-DET_WEIGHTS = DETECTRON2 / "model_final.pth"
-POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+DET_WEIGHTS = DETECTOR_WEIGHTS
+POSE_WEIGHTS = CASUALTY_WEIGHTS
 
 
 def _run_module(*args: str) -> subprocess.CompletedProcess:
@@ -275,13 +281,14 @@ def test_extract_frames_writes_every_frame_in_order(workdir, tmp_path):
 def test_infer_on_the_fixture_frame_reproduces_the_reference_bbox_detections(tmp_path):
     """The reference demo's defaults (MIN_SIZE_TEST 800, class patient, score 0.8) on the
     fixture frame give the golden bbox_detections.json entries (fixtures/detectron2)."""
+    need_full()  # the 1280x720 frame
     folder = tmp_path / "frames"
     folder.mkdir()
     (folder / "frame_1280x720.png").write_bytes(
         (DETECTRON2 / "images" / "frame_1280x720.png").read_bytes())
     out = tmp_path / "bbox_detections.json"
     assert main(["infer", str(folder), "--detector", str(DET_WEIGHTS), "--detector-config",
-                 str(DETECTRON2 / "configs" / "medic_pose_slim.yaml"), "--pose",
+                 str(DETECTOR_CONFIG), "--pose",
                  str(POSE_WEIGHTS), "--bbox-json", str(out), "--quiet"]) == 0
     assert (tmp_path / "frames.medpose").is_file()  # default project: beside the folder
     golden = json.loads((DETECTRON2 / "bbox_detections.json").read_text())

@@ -15,10 +15,10 @@ from medpose_gui.core.schema import (
     schema_from_mmpose_dataset_info,
     with_name,
 )
-from tests.fixture_paths import VITPOSE
+from tests.fixture_paths import CASUALTY_CONFIG, USER_CONFIG
 
-CASUALTY_CFG = VITPOSE / "configs" / "vitpose_tiny_casualty_k21.py"
-USER_CFG = VITPOSE / "configs" / "vitpose_tiny_user_k6.py"
+CASUALTY_CFG = CASUALTY_CONFIG
+USER_CFG = USER_CONFIG
 
 
 def _fixture_info(path):

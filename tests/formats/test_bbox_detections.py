@@ -18,10 +18,10 @@ from medpose_gui.formats import (
     read_bbox_detections,
     write_bbox_detections,
 )
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import BBOX_DETECTIONS, DETECTRON2, need_full
 from tests.formats.project_builder import empty_project, populated_project
 
-REFERENCE = DETECTRON2 / "bbox_detections.json"
+REFERENCE = BBOX_DETECTIONS
 # The order the fixture README says the reference file was written in.
 IMAGE_ORDER = ("astronaut_512.png", "frame_1280x720.png")
 
@@ -38,12 +38,14 @@ def _golden_entries():
 
 
 def test_golden_detections_reproduce_the_reference_file_byte_for_byte(tmp_path):
+    need_full()
     out = tmp_path / "bbox_detections.json"
     write_bbox_detections(out, _golden_entries())
     assert out.read_bytes() == REFERENCE.read_bytes()
 
 
 def test_user_detections_are_skipped_without_using_an_id(tmp_path):
+    need_full()
     entries = _golden_entries()
     assert sum(int((e[3] == 1).sum()) for e in entries) == 16  # README: 16 user boxes
     doc = json.loads(write_bbox_detections(tmp_path / "b.json", entries).read_text())
@@ -52,6 +54,7 @@ def test_user_detections_are_skipped_without_using_an_id(tmp_path):
 
 
 def test_reading_the_reference_file_gives_the_golden_patient_boxes():
+    need_full()
     read = read_bbox_detections(REFERENCE)
     assert [name for name, _, _ in read] == list(IMAGE_ORDER)
     for (name, boxes, scores), (gname, gboxes, gscores, classes) in zip(

@@ -16,12 +16,12 @@ from medpose_gui.model_registry import ModelRegistry  # noqa: E402
 from medpose_gui.widgets.dialogs.model_setup_dialog import NOT_CONFIGURED, ModelSetupDialog  # noqa: E402
 from medpose_gui.widgets.dialogs.models_dialog import ModelsDialog  # noqa: E402
 from medpose_gui.widgets.settings import ModelSettings  # noqa: E402
-from tests.fixture_paths import DETECTRON2, VITPOSE  # noqa: E402
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
 from tests.loopback_http import Route  # noqa: E402
 
-DETECTOR_FILE = DETECTRON2 / "model_final.pth"
-CASUALTY_FILE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+DETECTOR_FILE = DETECTOR_WEIGHTS
+CASUALTY_FILE = CASUALTY_WEIGHTS
 TIMEOUT_MS = 60000  # loading checks import torch; the CI machine is small
 
 

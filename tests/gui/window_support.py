@@ -12,16 +12,21 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from tests.fixture_paths import DETECTRON2, VITPOSE  # noqa: E402
+from tests.fixture_paths import (  # noqa: E402
+    CASUALTY_WEIGHTS,
+    DETECTOR_CONFIG,
+    DETECTOR_WEIGHTS,
+    DETECTRON2,
+    need_full,
+)
 
-DETECTOR_WEIGHTS = DETECTRON2 / "model_final.pth"
-DETECTOR_CONFIG = DETECTRON2 / "configs" / "medic_pose_slim.yaml"
-POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+POSE_WEIGHTS = CASUALTY_WEIGHTS
 FIXTURE_FRAME = DETECTRON2 / "images" / "frame_1280x720.png"
 
 
 def fixture_rgb() -> np.ndarray:
     """The detector fixture frame (1280x720, astronaut on texture) as RGB."""
+    need_full()  # the frame is in the full set only
     bgr = cv2.imread(str(FIXTURE_FRAME))
     assert bgr is not None, f"missing fixture {FIXTURE_FRAME}"
     return np.ascontiguousarray(bgr[:, :, ::-1])

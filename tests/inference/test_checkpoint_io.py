@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from medpose_gui.inference.checkpoint_io import CheckpointError, file_sha256, load_checkpoint_file
-from tests.fixture_paths import VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, VITPOSE, need_full
 
 BEST_AP = VITPOSE / "vitpose_tiny_user_k6_best_AP_epoch_1.pth"
 PLAIN = VITPOSE / "vitpose_tiny_user_k6.pth"
@@ -24,6 +24,7 @@ class _TrainerThing:
 
 
 def test_best_ap_checkpoint_with_numpy_float64_loads_without_trust():
+    need_full()
     ckpt = load_checkpoint_file(BEST_AP)
     best = ckpt["meta"]["hook_msgs"]["best_score"]
     assert isinstance(best, np.float64) and float(best) == pytest.approx(0.7312)
@@ -34,6 +35,7 @@ def test_best_ap_checkpoint_with_numpy_float64_loads_without_trust():
 
 
 def test_plain_torch_weights_only_refuses_the_best_ap_file_so_the_allow_list_matters():
+    need_full()
     with pytest.raises(Exception, match="numpy"):
         torch.load(BEST_AP, map_location="cpu", weights_only=True)
 
@@ -59,7 +61,7 @@ def test_missing_file_is_refused_naming_it(tmp_path):
 
 def test_truncated_checkpoint_is_refused_naming_it(tmp_path):
     path = tmp_path / "truncated.pth"
-    path.write_bytes(PLAIN.read_bytes()[: PLAIN.stat().st_size // 2])
+    path.write_bytes(CASUALTY_WEIGHTS.read_bytes()[: CASUALTY_WEIGHTS.stat().st_size // 2])
     with pytest.raises(CheckpointError, match="truncated.pth"):
         load_checkpoint_file(path)
 

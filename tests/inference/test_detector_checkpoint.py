@@ -23,9 +23,9 @@ from medpose_gui.inference.detector.checkpoint import (
     infer_architecture,
 )
 from medpose_gui.inference.detector.loader import build_from_state_dict
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS, DETECTRON2, need_full
 
-SLIM = DETECTRON2 / "model_final.pth"
+SLIM = DETECTOR_WEIGHTS
 
 
 def _full_size_zero_state_dict() -> OrderedDict[str, torch.Tensor]:
@@ -38,6 +38,7 @@ def _slim_state_dict() -> dict[str, torch.Tensor]:
 
 
 def test_full_size_r101_manifest_loads_strictly_and_runs_on_a_small_image():
+    need_full()
     state = _full_size_zero_state_dict()
     assert len(state) == 550
     arch = infer_architecture(state)
@@ -59,6 +60,7 @@ def test_full_size_r101_manifest_loads_strictly_and_runs_on_a_small_image():
 
 
 def test_every_manifest_key_maps_to_our_module_and_back():
+    need_full()
     shapes = json.loads((DETECTRON2 / "medic_pose_r101_state_dict_shapes.json").read_text())
     converted = convert_detectron2_state_dict({k: torch.empty(0) for k in shapes})
     assert len(converted) == len(shapes)
@@ -97,7 +99,7 @@ def test_random_bytes_are_refused(tmp_path):
 
 
 def test_vitpose_checkpoint_given_as_detector_says_what_it_is():
-    _expect_refusal(VITPOSE / "vitpose_tiny_casualty_k21.pth",
+    _expect_refusal(CASUALTY_WEIGHTS,
                     "looks like a ViTPose/mmpose checkpoint", "not a detectron2 detector")
 
 

@@ -10,12 +10,13 @@ from medpose_gui.inference.detector import (
     load_config,
     read_detectron2_yaml,
 )
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import DETECTOR_CONFIG, DETECTRON2, need_full
 
 SEED = DETECTRON2 / "seed_configs" / "medic_pose" / "medic_pose.yaml"
 
 
 def test_seed_config_follows_relative_base_and_child_wins():
+    need_full()
     tree = read_detectron2_yaml(SEED)
     assert "_BASE_" not in tree
     assert tree["MODEL"]["RESNETS"]["DEPTH"] == 101  # from the child
@@ -25,6 +26,7 @@ def test_seed_config_follows_relative_base_and_child_wins():
 
 
 def test_seed_config_gives_the_reference_test_settings():
+    need_full()
     config = load_config(SEED)
     assert config.score_threshold == pytest.approx(0.0001)
     assert config.detections_per_image == 300
@@ -35,6 +37,7 @@ def test_seed_config_gives_the_reference_test_settings():
 
 
 def test_full_dump_and_standalone_config_give_the_same_settings():
+    need_full()
     dump = load_config(DETECTRON2 / "configs" / "medic_pose_slim.dump.yaml")
     plain = load_config(DETECTRON2 / "configs" / "medic_pose_slim.yaml")
     assert dump == plain
@@ -44,6 +47,7 @@ def test_full_dump_and_standalone_config_give_the_same_settings():
 
 
 def test_min600_variant_and_keyword_overrides():
+    need_full()
     assert load_config(DETECTRON2 / "configs" / "medic_pose_slim_min600.yaml").min_size == 600
     assert load_config(SEED, min_size=600, score_threshold=0.8).score_threshold == 0.8
     with pytest.raises(TypeError, match="min_size_typo"):
@@ -82,14 +86,14 @@ def test_base_cycle_is_refused(tmp_path):
 ])
 def test_config_for_another_network_is_refused(tmp_path, text, key):
     path = tmp_path / "other.yaml"
-    path.write_text(f'_BASE_: "{SEED}"\n{text}\n')
+    path.write_text(f'_BASE_: "{DETECTOR_CONFIG}"\n{text}\n')
     with pytest.raises(DetectorConfigError, match=key):
         load_config(path)
 
 
 def test_tuple_strings_and_class_names_are_read_as_data(tmp_path):
     path = tmp_path / "names.yaml"
-    path.write_text(f'_BASE_: "{SEED}"\nMODEL: {{PIXEL_MEAN: "(1.0, 2.0, 3.0)"}}\n'
+    path.write_text(f'_BASE_: "{DETECTOR_CONFIG}"\nMODEL: {{PIXEL_MEAN: "(1.0, 2.0, 3.0)"}}\n'
                     "DATASETS: {CLASS_NAMES: [casualty, medic]}\n")
     config = load_config(path)
     assert config.pixel_mean == (1.0, 2.0, 3.0)

@@ -16,10 +16,14 @@ import torch
 from PIL import Image
 
 from medpose_gui.inference.detector import load_detector
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import DETECTRON2, need_full
+from tests.inference.golden_checks import (
+    assert_same_as_set,
+    assert_same_by_index,
+    assert_same_order_free,
+)
 
-BOX_ATOL = 0.05  # px
-SCORE_ATOL = 5e-4
+need_full()
 IMAGES = ("astronaut_512.png", "frame_1280x720.png")
 VARIANT_CONFIGS = {"default": "configs/medic_pose_slim.yaml",
                    "min600": "configs/medic_pose_slim_min600.yaml"}
@@ -43,38 +47,6 @@ def _detector(weights: str, config: str | None):
 def _detect(det, name: str, threshold: float):
     det.score_threshold = threshold
     return det.detect([_rgb(name)])[0]
-
-
-def assert_same_by_index(found, golden: dict) -> None:
-    """Threshold 0.8: same count, class sequence, boxes and scores row by row."""
-    assert len(found) == golden["num"]
-    np.testing.assert_array_equal(found.labels, np.asarray(golden["classes"], np.int64))
-    np.testing.assert_allclose(found.boxes, np.asarray(golden["boxes_xyxy"], np.float32),
-                               rtol=0, atol=BOX_ATOL)
-    np.testing.assert_allclose(found.scores, np.asarray(golden["scores"], np.float32),
-                               rtol=0, atol=SCORE_ATOL)
-
-
-def assert_same_as_set(boxes, scores, labels, g_boxes, g_scores, g_labels,
-                       box_atol: float = BOX_ATOL, score_atol: float = SCORE_ATOL) -> None:
-    """Same count, and every golden row has its own same-class match within tolerance."""
-    assert len(boxes) == len(g_boxes)
-    unused = np.ones(len(boxes), bool)
-    for box, score, label in zip(g_boxes, g_scores, g_labels, strict=True):
-        error = np.abs(boxes - box).max(axis=1)
-        candidates = np.flatnonzero(unused & (labels == label) & (error <= box_atol)
-                                    & (np.abs(scores - score) <= score_atol))
-        assert candidates.size, f"no match for golden box {box} score {score} class {label}"
-        unused[candidates[np.argmin(error[candidates])]] = False
-
-
-def assert_same_order_free(found, golden: dict) -> None:
-    """Threshold 0.0001: the 300 detections as a set (README "Tolerances")."""
-    assert len(found) == golden["num"]
-    assert_same_as_set(found.boxes, found.scores, found.labels,
-                       np.asarray(golden["boxes_xyxy"], np.float32),
-                       np.asarray(golden["scores"], np.float32),
-                       np.asarray(golden["classes"], np.int64))
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANT_CONFIGS))

@@ -13,18 +13,19 @@ from medpose_gui.inference.detector import load_detector
 from medpose_gui.inference.detector.anchors import AnchorGenerator, cell_anchors
 from medpose_gui.inference.detector.roi_heads import assign_levels
 from medpose_gui.inference.detector.transform import ImageTransform, resized_size
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import DETECTOR_WEIGHTS, DETECTRON2, need_full
 
 
 @cache
 def _detector():
-    det = load_detector(DETECTRON2 / "model_final.pth", min_size=320, max_size=640)
+    det = load_detector(DETECTOR_WEIGHTS, min_size=320, max_size=640)
     det.score_threshold = 0.3
     return det
 
 
 @cache
 def _frame() -> np.ndarray:
+    need_full()  # the 1280x720 frame
     return np.asarray(Image.open(DETECTRON2 / "images" / "frame_1280x720.png").convert("RGB"))
 
 

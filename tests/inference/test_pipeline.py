@@ -23,7 +23,14 @@ from medpose_gui.inference.pipeline import (
     select_detections,
 )
 from medpose_gui.media import open_media
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import (
+    CASUALTY_WEIGHTS,
+    DETECTOR_CONFIG,
+    DETECTOR_WEIGHTS,
+    DETECTRON2,
+    VITPOSE,
+    need_full,
+)
 from tests.media.video_factory import make_indexed_video
 
 N_FRAMES = 4
@@ -32,9 +39,8 @@ BOXES_PER_FRAME = 2  # about how many boxes the chosen threshold keeps (pose cos
 
 @pytest.fixture(scope="module")
 def models():
-    det = load_detector(DETECTRON2 / "model_final.pth",
-                        DETECTRON2 / "configs" / "medic_pose_slim.yaml", min_size=120)
-    pose = load_pose_estimator(VITPOSE / "vitpose_tiny_casualty_k21.pth")
+    det = load_detector(DETECTOR_WEIGHTS, DETECTOR_CONFIG, min_size=120)
+    pose = load_pose_estimator(CASUALTY_WEIGHTS)
     return det, pose
 
 
@@ -144,6 +150,7 @@ def test_one_pose_model_per_category_routes_each_box_to_its_model(models, video,
     det, pose = models
     _, frames = video
     dets, threshold = direct
+    need_full()  # the 6-point user model
     user_pose = load_pose_estimator(VITPOSE / "vitpose_tiny_user_k6.pth")
     result = run_pipeline(frames[:2], range(2), det, {0: pose, 1: user_pose},
                           categories=None, score_threshold=threshold, batch_size=2)
@@ -241,10 +248,10 @@ def test_half_precision_keypoints_stay_within_one_pixel_of_fp32_on_gpu():
 
     from medpose_gui.inference import configure_exact_math
 
+    need_full()  # the 1280x720 frame
     configure_exact_math()
-    det = load_detector(DETECTRON2 / "model_final.pth",
-                        DETECTRON2 / "configs" / "medic_pose_slim.yaml", device="cuda")
-    pose = load_pose_estimator(VITPOSE / "vitpose_tiny_casualty_k21.pth", device="cuda")
+    det = load_detector(DETECTOR_WEIGHTS, DETECTOR_CONFIG, device="cuda")
+    pose = load_pose_estimator(CASUALTY_WEIGHTS, device="cuda")
     frame = cv2.imread(str(DETECTRON2 / "images" / "frame_1280x720.png"))[:, :, ::-1].copy()
     full = run_pipeline([frame], [0], det, pose, precision="fp32")[0]
     half = run_pipeline([frame], [0], det, pose, precision="fp16")[0]

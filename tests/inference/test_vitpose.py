@@ -16,12 +16,12 @@ from medpose_gui.inference.vitpose.topdown import (
     scale_to_pixels,
     udp_warp_matrices,
 )
-from tests.fixture_paths import VITPOSE
+from tests.fixture_paths import VITPOSE, need_full
+from tests.inference.golden_checks import SCORE_TOL, XY_TOL, assert_keypoints_match
 
+need_full()
 GOLDENS = json.loads((VITPOSE / "goldens.json").read_text())
 MODELS = sorted(GOLDENS["models"])
-# fixtures/vitpose/README.md, "Tolerances": required agreement with the goldens.
-XY_TOL, SCORE_TOL = 0.05, 1e-4
 
 
 def _rgb(name: str) -> np.ndarray:
@@ -42,12 +42,8 @@ def test_keypoints_match_reference_goldens_for_every_image_and_box(estimators, m
     try:
         for image, golden in GOLDENS["models"][model]["images"].items():
             kp = est.estimate(_rgb(image), np.array(golden["boxes_xyxy_score"]))
-            want = np.array(golden[f"flip_test_{str(flip_test).lower()}"]["keypoints"], np.float32)
-            assert kp.shape == want.shape and kp.dtype == np.float32
-            err_xy = np.abs(kp[..., :2] - want[..., :2]).max()
-            err_score = np.abs(kp[..., 2] - want[..., 2]).max()
-            assert err_xy <= XY_TOL, f"{image}: keypoints off by {err_xy} px"
-            assert err_score <= SCORE_TOL, f"{image}: scores off by {err_score}"
+            assert_keypoints_match(
+                kp, golden[f"flip_test_{str(flip_test).lower()}"]["keypoints"], image)
     finally:
         est.flip_test = True
 

@@ -17,7 +17,9 @@ from medpose_gui.inference.vitpose import (
     convert_mmpose_state_dict,
     load_pose_estimator,
 )
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import DETECTRON2, VITPOSE, need_full
+
+need_full()
 
 USER = VITPOSE / "vitpose_tiny_user_k6.pth"
 MANIFEST = json.loads((VITPOSE / "vitpose_base_casualty_k21_state_dict_shapes.json").read_text())

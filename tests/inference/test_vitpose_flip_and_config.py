@@ -9,7 +9,9 @@ from medpose_gui.inference.checkpoint_io import load_checkpoint_file
 from medpose_gui.inference.vitpose import load_pose_estimator, pose_config_from_meta
 from medpose_gui.inference.vitpose.config import flip_pairs_from_keypoint_info
 from medpose_gui.inference.vitpose.decode import decode_heatmaps, flip_back_heatmaps
-from tests.fixture_paths import VITPOSE
+from tests.fixture_paths import VITPOSE, need_full
+
+need_full()
 
 USER = VITPOSE / "vitpose_tiny_user_k6.pth"
 

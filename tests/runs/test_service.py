@@ -18,12 +18,12 @@ from medpose_gui.core.project import Project
 from medpose_gui.media import open_media
 from medpose_gui.runs import InferenceService, RunSettings
 from medpose_gui.session import media_info
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS, VITPOSE, need_full
 from tests.media.video_factory import make_indexed_video
 from tests.small_models import write_min120_config
 
 N_FRAMES = 6
-POSE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+POSE = CASUALTY_WEIGHTS
 USER_POSE = VITPOSE / "vitpose_tiny_user_k6.pth"
 
 
@@ -43,7 +43,7 @@ def service():
 @pytest.fixture(scope="module")
 def settings(clip, service):
     _, config, video = clip
-    base = RunSettings(detector=str(DETECTRON2 / "model_final.pth"), pose={"patient": str(POSE)},
+    base = RunSettings(detector=str(DETECTOR_WEIGHTS), pose={"patient": str(POSE)},
                        detector_config=str(config), device="cpu")
     models = service.load(base)
     with open_media(video) as src:
@@ -97,6 +97,7 @@ def test_approved_frames_are_never_computed_and_model_files_are_recorded_once(
 
 
 def test_each_category_gets_its_own_pose_model(clip, service, settings, tmp_path):
+    need_full()
     _, _, video = clip
     both = replace(settings, categories=("patient", "user"),
                    pose={"patient": str(POSE), "user": str(USER_POSE)}, score_threshold=0.0)
@@ -108,6 +109,7 @@ def test_each_category_gets_its_own_pose_model(clip, service, settings, tmp_path
 
 def test_a_pose_model_that_does_not_fit_the_schema_is_refused_before_computing(
         clip, service, settings, tmp_path):
+    need_full()
     _, _, video = clip
     wrong = replace(settings, pose={"patient": str(USER_POSE)})
     with _project(tmp_path / "p.medpose", video) as project, open_media(video) as src, \
@@ -116,9 +118,10 @@ def test_a_pose_model_that_does_not_fit_the_schema_is_refused_before_computing(
 
 
 def test_a_failed_first_infer_leaves_no_project_behind(clip, capsys):
+    need_full()
     work, config, video = clip
     out = work / "never.medpose"
-    rc = main(["infer", str(video), "--detector", str(DETECTRON2 / "model_final.pth"),
+    rc = main(["infer", str(video), "--detector", str(DETECTOR_WEIGHTS),
                "--detector-config", str(config), "--pose", str(USER_POSE), "--device", "cpu",
                "--out", str(out), "--quiet"])
     assert rc == 2 and "6 keypoints" in capsys.readouterr().err

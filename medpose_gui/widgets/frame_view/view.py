@@ -83,6 +83,7 @@ class FrameView(ZoomableView):
         size = self._image.set_image(image)
         if size is not None:
             self.show_image_size(size)
+            self._layer.set_image_size(size)  # points outside the image are marked
 
     def set_annotations(self, instances: Iterable[Instance],
                         schemas: Mapping[str, KeypointSchema]) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from medpose_gui.widgets.frame_view.items import style
 from medpose_gui.widgets.frame_view.items.box import paint_boxes
+from medpose_gui.widgets.frame_view.items.markers import paint_off_image
 from medpose_gui.widgets.frame_view.items.skeleton import paint_skeletons
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ class AnnotationLayer(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._entries: list[InstanceItems] = []
         self._on_top: InstanceItems | None = None
+        self._image_size: tuple[int, int] | None = None
+
+    def set_image_size(self, size: tuple[int, int] | None) -> None:
+        """The frame's (width, height): shown points outside it are marked (exported absent)."""
+        if size != self._image_size:
+            self._image_size = size
+            self.update()
 
     def set_entries(self, entries: Sequence[InstanceItems],
                     on_top: InstanceItems | None = None) -> None:
@@ -89,6 +97,8 @@ class AnnotationLayer(QGraphicsItem):
         for group in groups:
             for e in group:
                 e.markers.paint(painter, t, dpr)
+                if self._image_size is not None:
+                    paint_off_image(painter, t, e.xy, e.shown, self._image_size)
         for group in groups:
             for e in group:
                 if e.label.visible:

@@ -1,7 +1,9 @@
 """The keypoint markers of one instance and how they are painted.
 
 A marker is filled when visible, a hollow ring with a white cross when occluded; the model
-score sets its opacity (see :func:`style.score_opacities`). Markers keep their screen size
+score sets its opacity (see :func:`style.score_opacities`). A point outside the image gets a
+red slashed ring on top (:func:`paint_off_image`): the export writes it absent
+(:mod:`medpose_gui.core.image_bounds`). Markers keep their screen size
 whatever the zoom: they are painted in device pixels at the mapped point positions.
 
 Markers are plain data (:class:`Markers`); the frame's one
@@ -19,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QTransform
 
+from medpose_gui.core.image_bounds import on_image
 from medpose_gui.widgets.frame_view.items import style
 from medpose_gui.widgets.frame_view.items.frame_prep import OPACITY_STEPS
 from medpose_gui.widgets.frame_view.items.geometry import device_xy
@@ -38,6 +41,9 @@ _OUTLINE_THIN = QPen(style.OUTLINE, 1.0)
 _OUTLINE_FILLED = QPen(style.OUTLINE, 1.5)
 _CROSS_DARK = QPen(style.OUTLINE, 3.0)
 _CROSS_LIGHT = QPen(QColor(255, 255, 255), 1.2)
+OFF_IMAGE_COLOR = QColor(255, 40, 40)  # "not on the image: exported absent"
+_OFF_IMAGE = QPen(OFF_IMAGE_COLOR, 1.6)
+_OFF_R = _RING + 1.0  # outside the selection ring, inside EXTENT with the pen
 
 # A marker (filled disc or occluded ring + cross, at one of OPACITY_STEPS opacities) is
 # drawn once into a sprite and then blitted: one drawPixmap per point instead of up to four
@@ -97,6 +103,22 @@ def _draw_marker(painter: QPainter, c: QPointF, rgba: int, occluded: bool) -> No
         painter.setPen(_OUTLINE_FILLED)
         painter.setBrush(QBrush(QColor.fromRgba(rgba)))
         painter.drawEllipse(c, _R, _R)
+
+
+def paint_off_image(painter: QPainter, t: QTransform, xy: np.ndarray, shown: np.ndarray,
+                    image_size: tuple[int, int]) -> None:
+    """Over the markers: a red ring crossed by a slash on each shown point outside the
+    image of ``image_size`` (width, height); ``t`` maps image to device pixels."""
+    off = np.flatnonzero(np.asarray(shown, dtype=bool) & ~on_image(xy, *image_size))
+    if off.size == 0:
+        return
+    xs, ys = device_xy(xy[off], t)
+    d = _OFF_R * 0.7071  # the slash runs from ring to ring at 45 degrees
+    painter.setBrush(_NO_BRUSH)
+    painter.setPen(_OFF_IMAGE)
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        painter.drawEllipse(QPointF(x, y), _OFF_R, _OFF_R)
+        painter.drawLine(QPointF(x - d, y + d), QPointF(x + d, y - d))
 
 
 class Markers:
