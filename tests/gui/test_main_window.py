@@ -417,6 +417,12 @@ def test_bbox_and_overlay_video_exports_run_in_the_background(window, qtbot, tmp
     assert window.exporter.last_export[0] == "ok", window.exporter.last_export
     with open_media(tmp_path / "overlay.mp4") as rendered:
         assert len(rendered) == 30
+    empty = tmp_path / "empty.json"
+    task = window.exporter.export_coco(CocoOptions(str(empty), reviewed_only=True))
+    qtbot.waitUntil(lambda: task.done, timeout=20000)
+    assert window.exporter.last_export[0] == "failed" and not empty.exists()
+    assert "0 of the project's 30 frames are approved" in str(window.exporter.last_export[1])
+    window.project.set_review_state(0, ReviewState.APPROVED)
     task = window.exporter.export_coco(CocoOptions(str(tmp_path / "sub" / "no_dir_ok.json"),
                                            reviewed_only=True))
     qtbot.waitUntil(lambda: task.done, timeout=20000)

@@ -91,7 +91,8 @@ class ExportController(QObject):
             return export_coco_with_frames(
                 project, opts.out_json, reviewed_only=opts.reviewed_only,
                 min_score=opts.min_score, category=opts.category, images_dir=opts.images_dir,
-                progress=progress, cancel=cancel)
+                progress=progress, cancel=cancel,
+                allow_empty=False)  # an empty training file is a mistake: say why instead
 
         return self._start("Exporting COCO keypoints", "COCO export", run)
 
