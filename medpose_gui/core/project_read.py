@@ -230,7 +230,8 @@ class ProjectReader:
         except sqlite3.DatabaseError as exc:
             self._damage(f"frame {frame}", exc)
             return next((i for i in self.instances(conn, frame) if i.uid == uid), None)
-        return None if row is None else self.decode(row)
+        found = [] if row is None else self.decode_all([row])
+        return found[0] if found else None
 
     def review_state(self, conn: sqlite3.Connection, frame: int) -> ReviewState:
         if self._reviews is not None:
