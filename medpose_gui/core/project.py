@@ -118,6 +118,8 @@ class Project(ProjectStatus):
         if read_only is None:
             db.ensure_added_tables(conn)  # format-1 files written before deleted_predictions
         self._load_header()
+        # Our -wal/-shm (they exist once the header was read): see close().
+        self._sides = access.side_identities(path) if read_only is None else {}
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -182,10 +184,15 @@ class Project(ProjectStatus):
             if self._ro is not None:
                 access.close_read_only(self.path, self._ro)
                 return
+            moved = access.identity_problem(self.path, self._identity) is not None
             # The last connection checkpoints and removes the -wal file; if it cannot
-            # write (disk full, file gone), committed data stays in the -wal.
+            # write (disk full), committed data stays in the -wal for the next open.
             with contextlib.suppress(sqlite3.Error):
+                if moved:  # SQLite then keeps the -wal: empty it into our own file
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.close()
+            if moved:
+                access.retire_side_files(self.path, self._sides)
             if self._lock is not None:
                 self._lock.release()
 

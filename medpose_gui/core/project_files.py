@@ -149,9 +149,29 @@ def read_format_version(path: Path) -> int:
         raise ProjectError(f"{path}: cannot open: {exc}") from None
     try:
         return validate(conn, path)
+    except ProjectError:
+        if not _needs_recovery(conn):
+            raise
     finally:
         conn.close()
         remove_created_side_files(path, created)
+    # A -wal without its -shm (a writer killed at the wrong moment, a copy of the two
+    # files): only a writing connection can rebuild the index. We hold the lock, the file
+    # is SQLite (its header was checked), so completing its own journal is the recovery
+    # any writer would do.
+    conn = sqlite3.connect(str(path))
+    try:
+        return validate(conn, path)
+    finally:
+        conn.close()
+
+
+def _needs_recovery(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError as exc:
+        return "readonly" in str(exc)
+    return False
 
 
 def acquire_lock(path: Path) -> ProjectLock:
@@ -232,15 +252,23 @@ def _install(partial: Path, path: Path) -> None:
 
 
 def _build(path: Path, fill) -> None:
-    """Write a new database at ``path`` (a partial name) with ``fill(conn)``, durably,
-    in rollback-journal mode so the file is self-contained when renamed."""
+    """Write a new database at ``path`` (a partial name) with ``fill(conn)``, durably.
+
+    Filled in rollback-journal mode, then switched to WAL and closed: the close of the only
+    connection checkpoints and removes the ``-wal``, so the renamed file is self-contained
+    and already in WAL mode (switching after the rename would write the new project, and
+    a kill during that switch left a file that only a writer could read)."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=FULL")
         fill(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
+    if any(side.exists() for side in side_files(path)):
+        raise ProjectError(f"{path}: the new file kept its journal (SQLite could not "
+                           "complete it)")
 
 
 def create_database(path: Path, media_row: tuple, category_rows: Sequence[tuple],
@@ -299,7 +327,7 @@ def backup_database(source: sqlite3.Connection, target: Path,
 
     def fill(conn: sqlite3.Connection) -> None:
         source.backup(conn)
-        # The copy takes the source's journal mode (WAL): back to a self-contained file.
+        # The copy takes the source's journal mode (WAL): back to rollback while building.
         conn.execute("PRAGMA journal_mode=DELETE")
 
     return _make(target, _partial_path(target), fill, lock, "cannot save a copy")

@@ -20,6 +20,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +158,26 @@ def _require_readable_version(conn: sqlite3.Connection, path: Path) -> int:
         raise ProjectError(f"{path}: older project format {version}: open it once for "
                            "writing to upgrade it")
     return version
+
+
+def side_identities(path: Path) -> dict[Path, tuple[int, int] | None]:
+    """(device, inode) of the project's ``-wal`` and ``-shm`` files now."""
+    return {side: file_identity(side) for side in files.side_files(path)}
+
+
+def retire_side_files(path: Path, ours: dict[Path, tuple[int, int] | None]) -> None:
+    """After closing a project whose file was deleted or replaced while open: take our
+    ``-wal``/``-shm`` away from the name, where the next open of whatever file is there
+    now would replay our journal into it (SQLite leaves them when the file has moved).
+
+    Only files that are still ours (same inode) are touched. An emptied ``-wal`` is
+    removed; one still holding commits (the checkpoint failed) is renamed aside with
+    ``.unsaved`` so the data stays recoverable by hand."""
+    for side, ident in ours.items():
+        if ident is None or file_identity(side) != ident:
+            continue
+        with contextlib.suppress(OSError):
+            if side.name.endswith("-wal") and side.stat().st_size > 0:
+                os.replace(side, side.with_name(f"{side.name}.{uuid.uuid4().hex[:8]}.unsaved"))
+            else:
+                side.unlink()

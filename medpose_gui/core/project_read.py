@@ -38,6 +38,7 @@ from medpose_gui.core.project_rows import (
 # (sqlite.org/rescode.html): IOERR, CORRUPT, NOTADB.
 _DAMAGE_CODES = {10, 11, 26}
 _ROWID_MIN, _ROWID_MAX = -(1 << 63), (1 << 63) - 1
+_MAX_SALVAGE_QUERIES = 50_000  # ~1 s of small queries; a damaged root page fails them all
 # One instance row by row id, with its place in the frame last (salvage reads).
 _SELECT_BY_ROWID = (db.SELECT_INSTANCE.replace(" FROM instances", ", ord FROM instances")
                     + " WHERE rowid = ?")
@@ -52,32 +53,48 @@ def is_damage(exc: sqlite3.Error) -> bool:
     return "malformed" in text or "not a database" in text or "disk I/O" in text
 
 
-def read_ranges(conn: sqlite3.Connection, sql: str, on_lost: Callable[[int, int, str], None],
+def read_ranges(conn: sqlite3.Connection, select: str, key: str,
+                on_lost: Callable[[int, int, str], None],
                 lo: int = _ROWID_MIN, hi: int = _ROWID_MAX) -> list[tuple]:
-    """All rows of ``sql`` (ending in ``BETWEEN ? AND ?`` on the row id) that can be read.
+    """All rows of ``select WHERE key BETWEEN lo AND hi`` (``key``: the row id, or an
+    integer primary key) that can be read, in key order.
 
-    A range whose query fails is halved until the failing ranges are single ids, so each
-    damaged page costs about 2 x 64 small queries and loses only the rows stored on it;
-    ``on_lost(first, last, message)`` is called once per unreadable run of ids.
+    A range whose query fails is halved; single keys are read with ``key = ?`` (a range
+    query steps one row past its end, into the damaged page after the last good row). So
+    a damaged page loses only the rows stored on it, at about 2 x 64 queries for its
+    edges plus one per key it spans. ``on_lost(first, last, message)`` is called once per
+    unreadable run of keys; after :data:`_MAX_SALVAGE_QUERIES` the rest is reported lost
+    (a damaged root page fails every query).
     """
+    between, equal = f"{select} WHERE {key} BETWEEN ? AND ?", f"{select} WHERE {key} = ?"
     rows: list[tuple] = []
     stack = [(lo, hi)]
     lost: list[tuple[int, int, str]] = []
+    queries = 0
+
+    def mark(a: int, b: int, message: str) -> None:
+        if lost and lost[-1][1] == a - 1:
+            lost[-1] = (lost[-1][0], b, lost[-1][2])
+        else:
+            lost.append((a, b, message))
+
     while stack:
         a, b = stack.pop()
+        queries += 1
+        if queries > _MAX_SALVAGE_QUERIES:
+            mark(a, b, "gave up reading around the damage")
+            continue
         try:
-            rows.extend(conn.execute(sql, (a, b)).fetchall())
+            rows.extend(conn.execute(*((equal, (a,)) if a == b else (between, (a, b))))
+                        .fetchall())
         except sqlite3.DatabaseError as exc:
             if not is_damage(exc):
                 raise
             if a == b:
-                if lost and lost[-1][1] == a - 1:
-                    lost[-1] = (lost[-1][0], a, lost[-1][2])
-                else:
-                    lost.append((a, a, str(exc)))
+                mark(a, b, str(exc))
                 continue
             mid = a + (b - a) // 2
-            stack.append((mid + 1, b))  # popped after the lower half: ids stay in order
+            stack.append((mid + 1, b))  # popped after the lower half: keys stay in order
             stack.append((a, mid))
     for first, last, message in lost:
         on_lost(first, last, message)
@@ -260,7 +277,7 @@ class ProjectReader:
             except sqlite3.DatabaseError as exc:
                 self._damage("review states", exc)
                 self._reviews = dict(read_ranges(
-                    conn, "SELECT frame, review FROM frames WHERE frame BETWEEN ? AND ?",
+                    conn, "SELECT frame, review FROM frames", "frame",
                     self._lost_reviews, 0, self.frame_limit - 1))
         return {f: c for f, c in self._reviews.items() if lo <= f <= hi}
 
@@ -336,7 +353,7 @@ class ProjectReader:
                 return []  # a format-1 file from before the table, read without upgrading
             self._damage("deleted predictions", exc)
             rows = [r for r in read_ranges(
-                conn, f"{db.SELECT_DELETED} WHERE rowid BETWEEN ? AND ?",
+                conn, db.SELECT_DELETED, "rowid",
                 lambda a, b, m: self.problem("deleted predictions",
                                              f"some cannot be read: {m}"))
                 if frame is None or r[1] == frame]
@@ -360,11 +377,15 @@ class ProjectReader:
 
     # -- salvage ---------------------------------------------------------------------
     def _salvage_instances(self, conn: sqlite3.Connection) -> None:
+        try:  # the edges of the table, when they can be read: fewer keys to search
+            lo, hi = conn.execute("SELECT MIN(rowid), MAX(rowid) FROM instances").fetchone()
+        except sqlite3.DatabaseError:
+            lo = hi = None
         rows = read_ranges(
-            conn, "SELECT rowid, frame, mean_score FROM instances NOT INDEXED "
-                  "WHERE rowid BETWEEN ? AND ?",
+            conn, "SELECT rowid, frame, mean_score FROM instances NOT INDEXED", "rowid",
             lambda a, b, m: self.problem("persons", "some persons are stored in a damaged "
-                                         f"part of the file and cannot be read: {m}"))
+                                         f"part of the file and cannot be read: {m}"),
+            _ROWID_MIN if lo is None else lo, _ROWID_MAX if hi is None else hi)
         rowids: dict[int, list[int]] = {}
         means: dict[int, list[float | None]] = {}
         for rowid, frame, mean in rows:

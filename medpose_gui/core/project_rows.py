@@ -143,4 +143,4 @@ def values_fault(inst: Instance) -> str | None:
 def _worst(arr: np.ndarray) -> str:
     flat = arr.reshape(-1)
     bad = flat[~(np.abs(flat) <= COORD_LIMIT)]
-    return f"{bad[0]!r}" if bad.size else "?"
+    return repr(float(bad[0])) if bad.size else "?"
