@@ -169,7 +169,7 @@ def read_format_version(path: Path) -> int:
 def _needs_recovery(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-    except sqlite3.OperationalError as exc:
+    except sqlite3.Error as exc:
         return "readonly" in str(exc)
     return False
 
