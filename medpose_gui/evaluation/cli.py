@@ -27,18 +27,26 @@ def add_cli_parser(subparsers: Any) -> None:
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
     """Print the report table; ``error: ...`` and status 2 on bad input."""
-    from medpose_gui.core.project import Project, ProjectError
+    import sqlite3
+
+    from medpose_gui.cli import open_for_reading, report_reading
+    from medpose_gui.core.project import ProjectError
     from medpose_gui.evaluation.evaluate import evaluate_project
     from medpose_gui.formats.errors import FormatError
+    from medpose_gui.session import OpenError, check_media
 
     try:
-        with Project.open(args.project) as project:
+        # Read-only: works while the window has the project open. The report reads no
+        # frames, but a changed video means the annotations describe other frames.
+        with open_for_reading(args.project) as project:
+            check_media(project)
             report = evaluate_project(project, category=args.category)
+            report_reading(project)
         print(report.format_table())
         if args.json:
             path = report.to_json(args.json)
             print(f"wrote {path}")
-    except (ProjectError, FormatError) as exc:
+    except (ProjectError, FormatError, OpenError, sqlite3.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
