@@ -45,6 +45,7 @@ from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState
 from medpose_gui.core.project_files import ProjectError, ProjectWriteError, write_cause
 from medpose_gui.core.project_lock import ProjectLock, lock_path_for
 from medpose_gui.core.project_read import ProjectReader, ReadProblem, check_media_row
+from medpose_gui.core.project_rows import COORD_LIMIT, coordinates_ok
 from medpose_gui.core.project_status import ProjectStatus
 from medpose_gui.core.rerun_policy import admit_predictions
 from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
@@ -338,6 +339,9 @@ class Project(ProjectStatus):
             raise ProjectError(
                 f"{self.path}: {inst.category} instance has {inst.num_keypoints} keypoints, "
                 f"schema {self.schema_for(inst.category).name} has {expected}")
+        if not coordinates_ok(inst):  # the last guard: readers would skip it as damage
+            raise ProjectError(f"{self.path}: frame {frame}: {inst.category} instance has "
+                               f"a coordinate that is not finite or beyond {COORD_LIMIT:g} px")
 
     # -- media and categories --------------------------------------------------------
     @property

@@ -121,6 +121,13 @@ def _triples_ok(blob: bytes) -> bool:
                 and ((vis == 0) | (vis == 1) | (vis == 2)).all())
 
 
+def coordinates_ok(inst: Instance) -> bool:
+    """Whether the box and points are finite and within :data:`COORD_LIMIT` (what a write
+    must satisfy: the readers would skip the row as damaged)."""
+    return bool(np.abs(inst.box).max() <= COORD_LIMIT
+                and np.abs(inst.keypoints[:, :2]).max(initial=0.0) <= COORD_LIMIT)
+
+
 def values_fault(inst: Instance) -> str | None:
     """Why the numbers of a decoded instance cannot be used; None when they can."""
     for name, arr in (("box", inst.box), ("keypoints", inst.keypoints[:, :2])):
