@@ -57,9 +57,11 @@ def read_bounded(path: Path, max_bytes: int, what: str) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; FormatError otherwise.
 
     Checked on the open file (no window for a swap after the check), and read with a
-    limit, so a file that grows while read cannot exceed it either."""
+    limit, so a file that grows while read cannot exceed it either. Opened non-blocking:
+    opening a named pipe would otherwise wait for a writer."""
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
             info = os.fstat(f.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise FormatError(f"{path}: not a regular file (a {what} must be one)")
