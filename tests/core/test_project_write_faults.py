@@ -122,3 +122,20 @@ def test_project_moved_while_open_keeps_what_was_saved_under_its_new_name(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["renamed.medpose"]
     with Project.open(moved) as again:  # the journal went into the moved file at close
         assert [i.uid for i in again.instances(1)] == ["saved"]
+
+
+def test_an_edit_of_many_persons_that_cannot_be_stored_leaves_none_of_them(tmp_path):
+    from medpose_gui.core.edits import Edit, InstanceChange
+
+    with tmpfs(tmp_path / "small", size="512k") as disk:
+        project = new_project(disk / "p.medpose", num_frames=10**5)
+        frame = 0
+        with pytest.raises(ProjectWriteError, match="the disk is full"):
+            for frame in range(10**5):  # edits of 40 persons each until one does not fit
+                people = [predicted(40 * frame + i) for i in range(40)]
+                Edit(frame, "Paste", tuple(InstanceChange(None, p) for p in people),
+                     ReviewState.UNREVIEWED, ReviewState.IN_PROGRESS).apply(project)
+        assert frame > 0 and project.instances(frame) == []  # none of the failed edit
+        assert project.review_state(frame) == ReviewState.UNREVIEWED
+        assert len(project.instances(frame - 1)) == 40  # the edits before it: whole
+        project.close()
