@@ -91,8 +91,10 @@ def check_sqlite_file(path: Path) -> None:
 
 
 def side_files(path: Path) -> list[Path]:
-    """SQLite's WAL side files of ``path`` (``-wal``, ``-shm``)."""
-    return [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    """SQLite's WAL side files of ``path`` (``-wal``, ``-shm``): beside the real file, as
+    SQLite resolves a symlinked database name before it names them."""
+    real = os.path.realpath(path)
+    return [Path(f"{real}-wal"), Path(f"{real}-shm")]
 
 
 def validate(conn: sqlite3.Connection, path: Path) -> int:

@@ -44,7 +44,7 @@ def write_access_problem(path: Path) -> str | None:
             return "you do not have permission to change it"
         return f"it cannot be opened for writing ({exc.strerror})"
     os.close(fd)
-    folder = path.parent
+    folder = Path(os.path.realpath(path)).parent  # where SQLite puts -wal/-shm
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"its folder {folder} is read-only (changes need files beside the project)"
     return None
@@ -65,7 +65,7 @@ def connect_read_only(path: Path, problem: str | None) -> ReadOnlyConnection:
     """Open ``path`` read-only; ``problem`` is :func:`write_access_problem`'s answer
     (None: the file is writable and the caller asked for read-only)."""
     writer_open, writer_pid = probe_writer(path)
-    wal = Path(f"{path}-wal")
+    wal = files.side_files(path)[0]
     pending = wal.exists() and wal.stat().st_size > 0
     if problem is not None and not pending:
         # Nobody can write it (and no journal is waiting): read it as it is on disk.
