@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from medpose_gui.core import project_db as db
-from medpose_gui.core.project_lock import LockHeldError, ProjectLock, held_here
+from medpose_gui.core.project_lock import LockHeldError, ProjectLock, open_here
 
 # FULL: in WAL mode the WAL is fsynced at every commit, so a committed edit survives a
 # power cut, not only a crash (NORMAL would only survive a crash). bench/bench_store.py
@@ -77,7 +77,7 @@ def connect(path: Path) -> sqlite3.Connection:
 def check_sqlite_file(path: Path) -> None:
     if not path.is_file():
         raise ProjectError(f"{path}: no such project file")
-    if held_here(path):
+    if open_here(path):
         # Open in this process: it is a project, and opening then closing a descriptor of
         # it here would drop SQLite's POSIX locks on it (project_lock._HELD_HERE).
         return

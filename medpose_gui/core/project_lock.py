@@ -21,6 +21,7 @@ import errno
 import logging
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 _log = logging.getLogger(__name__)
@@ -91,10 +92,41 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+# Files that read-only Projects of this process have open (count per file), for the same
+# reason: a descriptor opened and closed beside their connections would drop their locks.
+_READ_HERE: Counter[tuple[int, int]] = Counter()
+
+
 def held_here(db_path: Path) -> bool:
     """Whether a Project of this process holds the lock of the file at ``db_path``."""
     ident = _identity(db_path)
     return ident is not None and ident in _HELD_HERE
+
+
+def open_here(db_path: Path) -> bool:
+    """Whether any Project of this process (writer or reader) has the file open: then
+    nothing may open and close a descriptor of it."""
+    ident = _identity(db_path)
+    return ident is not None and (ident in _HELD_HERE or _READ_HERE[ident] > 0)
+
+
+def add_reader(db_path: Path) -> tuple[int, int] | None:
+    """Count a read-only open of ``db_path``; returns the key for :func:`remove_reader`."""
+    ident = _identity(db_path)
+    if ident is not None:
+        _READ_HERE[ident] += 1
+    return ident
+
+
+def remove_reader(ident: tuple[int, int] | None) -> bool:
+    """Uncount a read-only open; True when it was this process's last one of the file."""
+    if ident is None:
+        return True
+    _READ_HERE[ident] -= 1
+    if _READ_HERE[ident] <= 0:
+        del _READ_HERE[ident]
+        return True
+    return False
 
 
 class ProjectLock:
@@ -221,8 +253,8 @@ def probe_writer(db_path: Path) -> tuple[bool, int | None]:
     if held_here(db_path):
         return True, os.getpid()
     for path, by_name in ((lock_path_for(db_path), True), (db_path, False)):
-        if not by_name and not _INODE_LOCKS:
-            continue
+        if not by_name and (not _INODE_LOCKS or open_here(db_path)):
+            continue  # (a reader here has it open: closing a descriptor drops its locks)
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:

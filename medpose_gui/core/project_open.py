@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medpose_gui.core import project_files as files
+from medpose_gui.core import project_lock as locks
 from medpose_gui.core.project_files import ProjectError
 from medpose_gui.core.project_lock import LockHeldError, ProjectLock, probe_writer
 
@@ -34,20 +35,33 @@ def write_access_problem(path: Path) -> str | None:
 
     Asks the operating system by opening the file for writing (``os.access`` would answer
     for the real uid and ignore read-only mounts on some systems), and the folder with
-    ``os.access`` (creating a probe file there would change the folder)."""
+    ``os.access`` (creating a probe file there would change the folder). When a Project of
+    this process has the file open, ``os.access`` answers for the file too: opening and
+    closing a descriptor beside its connection would drop its locks."""
+    if locks.open_here(path):
+        if not os.access(path, os.W_OK):
+            return "you do not have permission to change it"
+    else:
+        fd = _open_for_writing_probe(path)
+        if isinstance(fd, str):
+            return fd
+        os.close(fd)
+    folder = Path(os.path.realpath(path)).parent  # where SQLite puts -wal/-shm
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is read-only (changes need files beside the project)"
+    return None
+
+
+def _open_for_writing_probe(path: Path) -> int | str:
+    """A descriptor of ``path`` opened for writing, or why it cannot be."""
     try:
-        fd = os.open(path, os.O_RDWR)
+        return os.open(path, os.O_RDWR)
     except OSError as exc:
         if exc.errno == errno.EROFS:
             return "it is on a read-only file system"
         if exc.errno in (errno.EACCES, errno.EPERM):
             return "you do not have permission to change it"
         return f"it cannot be opened for writing ({exc.strerror})"
-    os.close(fd)
-    folder = Path(os.path.realpath(path)).parent  # where SQLite puts -wal/-shm
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"its folder {folder} is read-only (changes need files beside the project)"
-    return None
 
 
 @dataclass
@@ -59,6 +73,7 @@ class ReadOnlyConnection:
     writer_pid: int | None  # another medpose-gui writing this file, if any
     writer_open: bool  # a writer holds the lock (pid unknown on some systems)
     created_sides: list[Path]  # -wal/-shm this connection created (removed at close)
+    reader_key: tuple[int, int] | None = None  # its count in project_lock._READ_HERE
 
 
 def connect_read_only(path: Path, problem: str | None) -> ReadOnlyConnection:
@@ -96,14 +111,16 @@ def connect_read_only(path: Path, problem: str | None) -> ReadOnlyConnection:
         reason = f"read while open in another medpose-gui ({who})"
     else:
         reason = "opened read-only"
-    return ReadOnlyConnection(conn, reason, writer_pid, writer_open, created)
+    return ReadOnlyConnection(conn, reason, writer_pid, writer_open, created,
+                              locks.add_reader(path))
 
 
 def close_read_only(path: Path, ro: ReadOnlyConnection) -> None:
     """Close; then remove the side files this reader created, if no writer uses them."""
     with contextlib.suppress(sqlite3.Error):
         ro.conn.close()
-    _cleanup(path, ro.created_sides)
+    if locks.remove_reader(ro.reader_key):  # the last reader of it here: clean up
+        _cleanup(path, ro.created_sides)
 
 
 def _cleanup(path: Path, created: list[Path]) -> None:
