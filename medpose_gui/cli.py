@@ -198,29 +198,20 @@ def _progress_bar(total: int, unit: str, quiet: bool, desc: str = "") -> tuple[A
     return bar, update
 
 
-def _note(line: str | None) -> None:
-    if line:
-        print(f"note: {line}", file=sys.stderr)
-
-
 def report_reading(project: Any) -> None:
     """After a read-only command: warn about what could not be read (and was skipped)."""
-    from medpose_gui.session import problem_lines
-
-    lines = problem_lines(project)
-    if lines:
-        print(f"warning: {lines[0]}", file=sys.stderr)
-        for line in lines[1:]:
-            print(line, file=sys.stderr)
+    for i, line in enumerate(project.problem_lines()):
+        print(f"warning: {line}" if i == 0 else line, file=sys.stderr)
 
 
 def open_for_reading(path: str) -> Any:
-    """The project, read-only, with a note when another medpose-gui has it open."""
-    from medpose_gui.session import open_for_reading as open_read_only
-    from medpose_gui.session import reading_note
+    """The project, read-only (it works while the window has it open, and says so)."""
+    from medpose_gui.core.project import Project
 
-    project = open_read_only(path)
-    _note(reading_note(project))
+    project = Project.open(path, read_only=True)
+    note = project.reading_note()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return project
 
 

@@ -21,11 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from medpose_gui.core.project import MediaInfo, Project, ProjectError
 from medpose_gui.media import FrameSource, MediaError, fingerprint, open_media
+from medpose_gui.media.identity import (
+    MediaState,
+    changed_message,
+    fingerprint_or_none,
+    media_state,
+)
 
 PROJECT_SUFFIX = ".medpose"
 
@@ -41,22 +46,13 @@ class MediaChangedError(OpenError):
     """The file at the project's recorded media path is not the project's media (its
     fingerprint differs). Names both; the window offers relink, the CLI stops."""
 
-    def __init__(self, project_path: Path, media_path: str, expected: str, actual: str) -> None:
+    def __init__(self, project_path: Path, media_path: str, expected: str,
+                 actual: str | None) -> None:
         self.project_path = project_path
         self.media_path = media_path
         self.expected = expected
-        self.actual = actual
-        super().__init__(
-            f"{media_path} is not the media of {project_path}: the file at the recorded path "
-            f"has changed since the project was made (fingerprint {actual[:12]}, the project "
-            f"recorded {expected[:12]}), so annotations would not match its frames. Relink "
-            "the project to the right media (File > Relink media...)")
-
-
-class MediaState(Enum):
-    OK = "ok"  # the recorded media are there, with the recorded content
-    MISSING = "missing"  # nothing at the recorded path (moved): relink
-    CHANGED = "changed"  # another file at the recorded path: relink, never open silently
+        self.actual = actual  # None: unreadable
+        super().__init__(changed_message(project_path, media_path, expected, actual))
 
 
 @dataclass
@@ -91,18 +87,6 @@ def media_info(path: str | Path, source: FrameSource) -> MediaInfo:
                      height=int(height))
 
 
-def media_state(project: Project) -> MediaState:
-    """Whether the project's media are at the recorded path with the recorded content."""
-    path = project.media.path
-    if project.media_missing():
-        return MediaState.MISSING
-    try:
-        actual = fingerprint(path)
-    except (OSError, MediaError):
-        return MediaState.MISSING  # unreadable: treated like moved (relink)
-    return MediaState.OK if actual == project.media.fingerprint else MediaState.CHANGED
-
-
 def check_media(project: Project, *, required: bool = False) -> MediaState:
     """For the command line: :class:`MediaChangedError` when another file sits at the
     recorded path; with ``required``, an OpenError when the media are missing too."""
@@ -117,11 +101,8 @@ def check_media(project: Project, *, required: bool = False) -> MediaState:
 
 def _changed_error(project: Project, media_path: str | None = None) -> MediaChangedError:
     media_path = media_path or project.media.path
-    try:
-        actual = fingerprint(media_path)
-    except (OSError, MediaError):
-        actual = "unreadable"
-    return MediaChangedError(project.path, media_path, project.media.fingerprint, actual)
+    return MediaChangedError(project.path, media_path, project.media.fingerprint,
+                             fingerprint_or_none(media_path))
 
 
 def _same_media(project: Project, media: Path) -> bool:
@@ -167,7 +148,7 @@ def _open_media(path: Path, confirm: Confirm) -> Session:
                                "Annotations may not match the frames."):
                     project.close()
                     raise error
-                project.relink_media(str(path.absolute()), error.actual, force=True)
+                project.relink_media(str(path.absolute()), fingerprint(path), force=True)
         else:
             project = Project.create(project_file, media_info(path, source))
     except BaseException:
@@ -266,34 +247,6 @@ def _same_path(a: str | Path, b: str | Path) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return False
-
-
-def open_for_reading(path: str | Path) -> Project:
-    """Open a project read-only for a command that only reads (export, evaluate, render):
-    works while the window has it open, and reads what was saved when it started."""
-    return Project.open(path, read_only=True)
-
-
-def reading_note(project: Project) -> str | None:
-    """What a read-only command should tell the user about the project it read, if any."""
-    if project.open_elsewhere:
-        return (f"{project.path}: {project.read_only_reason}; this reads what it had saved "
-                "when the command started")
-    return None
-
-
-def problem_lines(project: Project, limit: int = 20) -> list[str]:
-    """What could not be read of ``project`` (skipped), for a warning: a header line, then
-    one line per problem (at most ``limit``). Empty when everything was read."""
-    problems = project.problems
-    if not problems:
-        return []
-    lines = [f"{project.path}: {len(problems)} stored item(s) could not be read and were "
-             "skipped:"]
-    lines += [f"  {p}" for p in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(f"  ... and {len(problems) - limit} more")
-    return lines
 
 
 def frame_file_names(source: FrameSource, indices: Sequence[int]) -> list[str]:

@@ -535,13 +535,19 @@ class Project(ProjectStatus):
         per frame: a 50,000-frame import stays one pass)."""
         wanted, span = set(frames), (frames[0], frames[-1]) if frames else (0, -1)
         medic: dict[int, list[Instance]] = {}
-        for row in c.execute(f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? AND source != ? "
-                             "ORDER BY frame, ord", (*span, Source.PREDICTED.value)):
-            if row[-1] in wanted:
-                medic.setdefault(row[-1], []).append(db.decode_instance(row))
+        rows = [row for row in c.execute(
+            f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? AND source != ? "
+            "ORDER BY frame, ord", (*span, Source.PREDICTED.value)) if row[-1] in wanted]
+        for frame, inst in self._reader.decode(rows):  # rows it cannot read: problems
+            medic.setdefault(frame, []).append(inst)
         deleted: dict[int, list[Instance]] = {}
         for row in c.execute(f"{db.SELECT_DELETED} WHERE frame BETWEEN ? AND ?", span):
-            frame, inst = db.decode_deleted(row)
+            try:
+                frame, inst = db.decode_deleted(row)
+            except (ValueError, TypeError) as exc:
+                self._reader.problem(f"deleted prediction {str(row[0])[:8]}",
+                                     f"cannot be read ({exc})")
+                continue
             if frame in wanted:
                 deleted.setdefault(frame, []).append(inst)
         predicted = [uid for uid, frame in c.execute(

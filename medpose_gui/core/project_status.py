@@ -102,3 +102,24 @@ class ProjectStatus:
     def _write_failed(self, cause: str) -> ProjectWriteError:
         self._last_write_error = ProjectWriteError(self.path, cause)
         return self._last_write_error
+
+    # -- words for a command that only reads ----------------------------------------------
+    def reading_note(self) -> str | None:
+        """What a read-only command should say about the project it read, if anything."""
+        if self._ro is not None and self._ro.writer_open:
+            return (f"{self.path}: {self.read_only_reason}; this reads what it had saved "
+                    "when the command started")
+        return None
+
+    def problem_lines(self, limit: int = 20) -> list[str]:
+        """What could not be read (and was skipped), for a warning: a header line, then one
+        line per problem (at most ``limit``). Empty when everything was read."""
+        problems = self.problems
+        if not problems:
+            return []
+        lines = [f"{self.path}: {len(problems)} stored item(s) could not be read and were "
+                 "skipped:"]
+        lines += [f"  {p}" for p in problems[:limit]]
+        if len(problems) > limit:
+            lines.append(f"  ... and {len(problems) - limit} more")
+        return lines
