@@ -1,7 +1,8 @@
-"""Real fault environments for tests: a small tmpfs that fills up, a mount made read-only,
-and a child process that runs without root's privileges (root ignores file modes).
+"""Real fault environments for tests (beside tests/small_disk.py's tmpfs that fills up): a
+mount made read-only, a folder an unprivileged child can reach, and a child process that
+runs without root's privileges (root ignores file modes).
 
-Each needs root (mount, setuid); the fixtures skip with a reason where that is missing.
+Each needs root (mount, setuid); they skip with a reason where that is missing.
 """
 
 from __future__ import annotations
@@ -21,29 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 NOBODY = 65534  # uid/gid of "nobody" on Linux
 
 
-def _mount(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["mount", *args], capture_output=True, text=True)
-
-
-@contextlib.contextmanager
-def tmpfs(mount_point: Path, size: str = "64k", mode: str = "0755") -> Iterator[Path]:
-    """A real tmpfs of ``size`` at ``mount_point``; skips the test where it cannot mount."""
-    mount_point.mkdir(parents=True, exist_ok=True)
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command to create a small tmpfs")
-    done = _mount("-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(mount_point))
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        _mount("-o", "remount,rw", str(mount_point))
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
 def remount(mount_point: Path, mode: str) -> None:
-    """Remount a tmpfs made by :func:`tmpfs` ``ro`` or ``rw`` (the same files stay)."""
-    done = _mount("-o", f"remount,{mode}", str(mount_point))
+    """Remount a tmpfs made by :func:`tests.small_disk.mounted_tmpfs` ``ro`` or ``rw``."""
+    done = subprocess.run(["mount", "-o", f"remount,{mode}", str(mount_point)],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot remount {mode}: {done.stderr.strip()}")
 

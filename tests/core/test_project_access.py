@@ -18,7 +18,8 @@ import pytest
 from medpose_gui.core.annotations import Instance, ReviewState
 from medpose_gui.core.project import Project, ProjectError, ProjectWriteError
 from tests.core.project_helpers import new_project
-from tests.fault_env import REPO, remount, run_unprivileged, tmpfs, world_folder
+from tests.fault_env import REPO, remount, run_unprivileged, world_folder
+from tests.small_disk import mounted_tmpfs
 
 
 def _child(*args: str, **kwargs) -> subprocess.Popen:
@@ -116,7 +117,7 @@ def test_sigkill_during_create_leaves_no_project_or_a_whole_one(tmp_path, delay)
 
 
 def test_failed_create_leaves_nothing(tmp_path):
-    with tmpfs(tmp_path / "tiny", size="16k") as disk:
+    with mounted_tmpfs(tmp_path / "tiny", "16k") as disk:
         (disk / "filler").write_bytes(b"\0" * (12 << 10))
         with pytest.raises(ProjectError, match=r"p\.medpose: cannot create: .*(full|space)"):
             new_project(disk / "p.medpose")
@@ -159,7 +160,7 @@ def test_project_in_a_folder_without_write_permission_opens_read_only():
 
 
 def test_project_on_a_read_only_mount_opens_read_only(tmp_path):
-    with tmpfs(tmp_path / "disk", size="1m") as disk:
+    with mounted_tmpfs(tmp_path / "disk", "1m") as disk:
         path = disk / "p.medpose"
         with new_project(path) as project:
             project.put_instance(2, _person("a"))

@@ -16,7 +16,7 @@ import pytest
 from medpose_gui.core.annotations import Instance, ReviewState
 from medpose_gui.core.project import Project, ProjectError, ProjectWriteError
 from tests.core.project_helpers import new_project, predicted
-from tests.fault_env import tmpfs
+from tests.small_disk import mounted_tmpfs
 
 
 def _person(uid: str) -> Instance:
@@ -24,7 +24,7 @@ def _person(uid: str) -> Instance:
 
 
 def test_full_disk_raises_a_named_error_and_the_project_stays_readable(tmp_path):
-    with tmpfs(tmp_path / "small", size="512k") as disk:
+    with mounted_tmpfs(tmp_path / "small", "512k") as disk:
         filler = disk / "filler.bin"
         path = disk / "full.medpose"
         project = new_project(path, num_frames=10**5)
@@ -127,7 +127,7 @@ def test_project_moved_while_open_keeps_what_was_saved_under_its_new_name(tmp_pa
 def test_an_edit_of_many_persons_that_cannot_be_stored_leaves_none_of_them(tmp_path):
     from medpose_gui.core.edits import Edit, InstanceChange
 
-    with tmpfs(tmp_path / "small", size="512k") as disk:
+    with mounted_tmpfs(tmp_path / "small", "512k") as disk:
         project = new_project(disk / "p.medpose", num_frames=10**5)
         frame = 0
         with pytest.raises(ProjectWriteError, match="the disk is full"):
