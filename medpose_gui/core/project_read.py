@@ -9,7 +9,8 @@ skipped as a :class:`ReadProblem` (the window lists them; the command line print
 
 Damaged pages make SQLite raise ``SQLITE_CORRUPT`` for any query that touches them. Then
 the reader salvages: it reads the table by ranges of row ids, halving the ranges that fail
-(:func:`read_ranges`), keeps every row it could reach and reports the ranges it could not.
+(:mod:`~medpose_gui.core.project_salvage`), keeps every row it could reach and reports the
+ranges it could not.
 A project with damaged pages is read-only from then on (the project asks
 :attr:`ProjectReader.damaged`): writing into a damaged b-tree could spread the damage, and
 everything readable can still be viewed and exported.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,72 +34,11 @@ from medpose_gui.core.project_rows import (
     row_fault,
     values_fault,
 )
+from medpose_gui.core.project_salvage import ROWID_MAX, ROWID_MIN, is_damage, read_ranges
 
-# SQLite primary result codes that mean "this part of the file cannot be read"
-# (sqlite.org/rescode.html): IOERR, CORRUPT, NOTADB.
-_DAMAGE_CODES = {10, 11, 26}
-_ROWID_MIN, _ROWID_MAX = -(1 << 63), (1 << 63) - 1
-_MAX_SALVAGE_QUERIES = 50_000  # ~1 s of small queries; a damaged root page fails them all
 # One instance row by row id, with its place in the frame last (salvage reads).
 _SELECT_BY_ROWID = (db.SELECT_INSTANCE.replace(" FROM instances", ", ord FROM instances")
                     + " WHERE rowid = ?")
-
-
-def is_damage(exc: sqlite3.Error) -> bool:
-    """Whether ``exc`` says the file (not the caller) is at fault."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _DAMAGE_CODES
-    text = str(exc)
-    return "malformed" in text or "not a database" in text or "disk I/O" in text
-
-
-def read_ranges(conn: sqlite3.Connection, select: str, key: str,
-                on_lost: Callable[[int, int, str], None],
-                lo: int = _ROWID_MIN, hi: int = _ROWID_MAX) -> list[tuple]:
-    """All rows of ``select WHERE key BETWEEN lo AND hi`` (``key``: the row id, or an
-    integer primary key) that can be read, in key order.
-
-    A range whose query fails is halved; single keys are read with ``key = ?`` (a range
-    query steps one row past its end, into the damaged page after the last good row). So
-    a damaged page loses only the rows stored on it, at about 2 x 64 queries for its
-    edges plus one per key it spans. ``on_lost(first, last, message)`` is called once per
-    unreadable run of keys; after :data:`_MAX_SALVAGE_QUERIES` the rest is reported lost
-    (a damaged root page fails every query).
-    """
-    between, equal = f"{select} WHERE {key} BETWEEN ? AND ?", f"{select} WHERE {key} = ?"
-    rows: list[tuple] = []
-    stack = [(lo, hi)]
-    lost: list[tuple[int, int, str]] = []
-    queries = 0
-
-    def mark(a: int, b: int, message: str) -> None:
-        if lost and lost[-1][1] == a - 1:
-            lost[-1] = (lost[-1][0], b, lost[-1][2])
-        else:
-            lost.append((a, b, message))
-
-    while stack:
-        a, b = stack.pop()
-        queries += 1
-        if queries > _MAX_SALVAGE_QUERIES:
-            mark(a, b, "gave up reading around the damage")
-            continue
-        try:
-            rows.extend(conn.execute(*((equal, (a,)) if a == b else (between, (a, b))))
-                        .fetchall())
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
-                raise
-            if a == b:
-                mark(a, b, str(exc))
-                continue
-            mid = a + (b - a) // 2
-            stack.append((mid + 1, b))  # popped after the lower half: keys stay in order
-            stack.append((a, mid))
-    for first, last, message in lost:
-        on_lost(first, last, message)
-    return rows
 
 
 @dataclass
@@ -385,7 +325,7 @@ class ProjectReader:
             conn, "SELECT rowid, frame, mean_score FROM instances NOT INDEXED", "rowid",
             lambda a, b, m: self.problem("persons", "some persons are stored in a damaged "
                                          f"part of the file and cannot be read: {m}"),
-            _ROWID_MIN if lo is None else lo, _ROWID_MAX if hi is None else hi)
+            ROWID_MIN if lo is None else lo, ROWID_MAX if hi is None else hi)
         rowids: dict[int, list[int]] = {}
         means: dict[int, list[float | None]] = {}
         for rowid, frame, mean in rows:
