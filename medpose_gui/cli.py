@@ -16,6 +16,10 @@ file, a checkpoint of the wrong model, a locked project...) raises one of the pa
 exception classes; they are reported as ``error: <message>`` with exit status 2, no traceback.
 When the reader of the output goes away (``medpose-gui models list | head``), every command
 stops quietly with status 141, as a program ended by SIGPIPE does.
+
+``export``, ``evaluate`` and ``render`` only read: they open the project read-only, so they
+work while the window has it open (and say so), check that the media are the project's
+before reading frames, and warn about anything stored that could not be read.
 """
 
 from __future__ import annotations
@@ -194,6 +198,23 @@ def _progress_bar(total: int, unit: str, quiet: bool, desc: str = "") -> tuple[A
     return bar, update
 
 
+def report_reading(project: Any) -> None:
+    """After a read-only command: warn about what could not be read (and was skipped)."""
+    for i, line in enumerate(project.problem_lines()):
+        print(f"warning: {line}" if i == 0 else line, file=sys.stderr)
+
+
+def open_for_reading(path: str) -> Any:
+    """The project, read-only (it works while the window has it open, and says so)."""
+    from medpose_gui.core.project import Project
+
+    project = Project.open(path, read_only=True)
+    note = project.reading_note()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return project
+
+
 def _project_path(out: str | None, media: str | Path) -> Path:
     from medpose_gui.session import project_path_for
 
@@ -238,11 +259,11 @@ def cmd_infer(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from medpose_gui.core.project import Project
     from medpose_gui.exports import export_coco_with_frames
     from medpose_gui.formats import NothingToExport
 
-    with Project.open(args.project) as project:
+    # Read-only: works while the window has the project open (open_for_reading says so).
+    with open_for_reading(args.project) as project:
         bar, update = _progress_bar(0, "frame", args.quiet, "export")
         try:
             stats = export_coco_with_frames(
@@ -256,6 +277,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 from None
         finally:
             bar.close()
+        report_reading(project)
     print(f"wrote {stats.path}: {stats.num_images} images, {stats.num_annotations} annotations"
           + (f", {stats.num_images_written} frame images in {args.images_dir}"
              if args.images_dir else ""))
@@ -280,15 +302,15 @@ def cmd_extract_frames(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from medpose_gui.core.project import Project
     from medpose_gui.exports import render_overlay_video
 
-    with Project.open(args.project) as project:
+    with open_for_reading(args.project) as project:
         bar, update = _progress_bar(0, "frame", args.quiet, "render")
         try:
             render_overlay_video(project, args.output, progress=update)
         finally:
             bar.close()
+        report_reading(project)
     print(f"wrote {args.output}")
     return EXIT_OK
 
@@ -303,7 +325,14 @@ def cmd_import_coco(args: argparse.Namespace) -> int:
         raise CliError("import-coco: give --media (for a new project) or --out (an existing one)")
     out = _project_path(args.out, args.media)
     if args.media is None:
+        from medpose_gui.session import check_media
+
         project = Project.open(out)
+        try:
+            check_media(project)  # frame numbers are only meaningful on the same media
+        except BaseException:
+            project.close()
+            raise
     else:
         with open_media(args.media) as source:
             project = open_or_create_project(out, args.media, source)
@@ -342,8 +371,12 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 # -- entry point --------------------------------------------------------------------------------
 
 def _is_user_error(exc: BaseException) -> bool:
-    """Our packages' own exception classes describe bad input; anything else is a bug."""
-    if isinstance(exc, CliError):
+    """Our packages' own exception classes describe bad input; anything else is a bug.
+    SQLite's errors too: a damaged project file is bad input, not a bug (the project
+    turns the ones it expects into ProjectError; this catches any that slip through)."""
+    import sqlite3
+
+    if isinstance(exc, (CliError, sqlite3.Error)):
         return True
     return any(cls.__module__.startswith("medpose_gui.") for cls in type(exc).__mro__)
 

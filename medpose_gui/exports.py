@@ -16,7 +16,7 @@ from medpose_gui.core.project import Project
 from medpose_gui.formats import ExportStats, export_coco_keypoints
 from medpose_gui.media import MediaError, open_media
 from medpose_gui.media.render import render_video
-from medpose_gui.session import export_frame_namer
+from medpose_gui.session import MediaState, check_media, export_frame_namer
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -35,15 +35,19 @@ def export_coco_with_frames(project: Project, out_json: str | os.PathLike, *,
     writing a file without annotations (before any frame image is written).
 
     The media are opened when frames are written, and for a frame folder also without
-    ``images_dir``: its own file names become the ``file_name`` of each image.
+    ``images_dir``: its own file names become the ``file_name`` of each image. Media that
+    are not the project's (another file at the recorded path) are refused
+    (:class:`~medpose_gui.session.MediaChangedError`): their frames and names would be
+    paired with other frames' annotations.
     """
     media_path = project.media.path
-    if images_dir is None and not Path(media_path).is_dir():
+    state = check_media(project)
+    if images_dir is None and (state != MediaState.OK or not Path(media_path).is_dir()):
         return export_coco_keypoints(project, out_json, reviewed_only=reviewed_only,
                                      min_score=min_score, category=category,
                                      progress=progress, cancel=cancel,
                                      allow_empty=allow_empty)
-    if images_dir is not None and project.media_missing():
+    if images_dir is not None and state == MediaState.MISSING:
         raise MediaError(f"{media_path}: the media are missing: relink them to write frame "
                          "images")
     with open_media(media_path) as source:
@@ -58,6 +62,8 @@ def render_overlay_video(project: Project, out_path: str | os.PathLike, *,
                          progress: Progress | None = None,
                          cancel: Cancel | None = None) -> bool:
     """An H.264 video of the project's frames with its boxes and skeletons drawn on them
-    (False when cancelled; nothing is left behind then)."""
+    (False when cancelled; nothing is left behind then). Refuses media that are not the
+    project's, like :func:`export_coco_with_frames`."""
+    check_media(project)
     with open_media(project.media.path) as source:
         return render_video(project, source, out_path, progress=progress, cancel=cancel)

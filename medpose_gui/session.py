@@ -7,6 +7,14 @@ otherwise through ``ask_relink`` (the window shows a file dialog), with the fing
 check of :meth:`Project.relink_media` (a mismatch needs the user's ``confirm``).
 No Qt here: the window passes the two questions in as callables; the command line uses
 the same paths and helpers (:func:`open_or_create_project`, :func:`frame_file_names`).
+
+Media identity is checked on every open, not only on relink: a different file at the
+recorded path (a re-cut video, a replaced frame folder) has another fingerprint
+(:func:`medpose_gui.media.fingerprint`: size + first and last MiB, cheap for any video).
+Annotations would land on the wrong frames, so such media are never opened silently: the
+window is asked to relink (:func:`open_path`, or :attr:`Session.media_problem` when the
+user declines), and the command line stops with :class:`MediaChangedError`
+(:func:`check_media`).
 """
 
 from __future__ import annotations
@@ -17,6 +25,12 @@ from pathlib import Path
 
 from medpose_gui.core.project import MediaInfo, Project, ProjectError
 from medpose_gui.media import FrameSource, MediaError, fingerprint, open_media
+from medpose_gui.media.identity import (
+    MediaState,
+    changed_message,
+    fingerprint_or_none,
+    media_state,
+)
 
 PROJECT_SUFFIX = ".medpose"
 
@@ -28,12 +42,27 @@ class OpenError(Exception):
     """The path cannot be opened; the message names it and says why."""
 
 
+class MediaChangedError(OpenError):
+    """The file at the project's recorded media path is not the project's media (its
+    fingerprint differs). Names both; the window offers relink, the CLI stops."""
+
+    def __init__(self, project_path: Path, media_path: str, expected: str,
+                 actual: str | None) -> None:
+        self.project_path = project_path
+        self.media_path = media_path
+        self.expected = expected
+        self.actual = actual  # None: unreadable
+        super().__init__(changed_message(project_path, media_path, expected, actual))
+
+
 @dataclass
 class Session:
-    """An open project and its media (``source`` is None while the media are missing)."""
+    """An open project and its media (``source`` is None while the media are missing or
+    not the project's: then ``media_problem`` says why, for the window to show)."""
 
     project: Project
     source: FrameSource | None
+    media_problem: str | None = None
 
     def close(self) -> None:
         if self.source is not None:
@@ -56,6 +85,24 @@ def media_info(path: str | Path, source: FrameSource) -> MediaInfo:
     return MediaInfo(path=str(Path(path).absolute()), fingerprint=fingerprint(path),
                      num_frames=len(source), fps=float(source.fps), width=int(width),
                      height=int(height))
+
+
+def check_media(project: Project, *, required: bool = False) -> MediaState:
+    """For the command line: :class:`MediaChangedError` when another file sits at the
+    recorded path; with ``required``, an OpenError when the media are missing too."""
+    state = media_state(project)
+    if state == MediaState.CHANGED:
+        raise _changed_error(project)
+    if state == MediaState.MISSING and required:
+        raise OpenError(f"{project.path}: its media {project.media.path} are missing; "
+                        "relink them in the window (File > Relink media...)")
+    return state
+
+
+def _changed_error(project: Project, media_path: str | None = None) -> MediaChangedError:
+    media_path = media_path or project.media.path
+    return MediaChangedError(project.path, media_path, project.media.fingerprint,
+                             fingerprint_or_none(media_path))
 
 
 def _same_media(project: Project, media: Path) -> bool:
@@ -93,6 +140,15 @@ def _open_media(path: Path, confirm: Confirm) -> Session:
                     project.close()
                     raise OpenError(f"{project_file} belongs to other media "
                                     f"({project.media.path}); open it directly or move it")
+            elif media_state(project) == MediaState.CHANGED:
+                # The project's own media path, but the file there changed (re-cut,
+                # re-encoded): its annotations would sit on other frames.
+                error = _changed_error(project, str(path.absolute()))
+                if not confirm(f"{error}\n\nUse this file for the project anyway? "
+                               "Annotations may not match the frames."):
+                    project.close()
+                    raise error
+                project.relink_media(str(path.absolute()), fingerprint(path), force=True)
         else:
             project = Project.create(project_file, media_info(path, source))
     except BaseException:
@@ -104,15 +160,24 @@ def _open_media(path: Path, confirm: Confirm) -> Session:
 def _open_project(path: Path, ask_relink: AskRelink, confirm: Confirm) -> Session:
     project = Project.open(path)
     try:
-        if project.media_missing():
+        state = media_state(project)
+        if state == MediaState.MISSING:
             beside = path.absolute().parent / Path(project.media.path).name
             if beside.exists() and fingerprint(beside) == project.media.fingerprint:
                 project.relink_media(str(beside), project.media.fingerprint)
             else:
                 new = ask_relink(project)
                 if not new:
-                    return Session(project, None)
+                    return Session(project, None, f"{project.media.path}: media not found")
                 _relink(project, new, confirm)
+        elif state == MediaState.CHANGED:
+            error = _changed_error(project)
+            new = ask_relink(project) if confirm(
+                f"{error}\n\nChoose the right media now? (No opens the project without "
+                "frames.)") else None
+            if not new:
+                return Session(project, None, str(error))
+            _relink(project, new, confirm)
         return Session(project, open_media(project.media.path))
     except BaseException:
         project.close()
@@ -148,11 +213,15 @@ def save_as(project: Project, new_path: str) -> Session:
         copy = project.save_as(new_path, overwrite=True)
     except ProjectError as exc:
         raise OpenError(str(exc)) from exc
+    state = media_state(copy)
+    if state != MediaState.OK:
+        problem = (f"{copy.media.path}: media not found" if state == MediaState.MISSING
+                   else str(_changed_error(copy)))
+        return Session(copy, None, problem)
     try:
-        source = None if copy.media_missing() else open_media(copy.media.path)
-    except MediaError:
-        source = None
-    return Session(copy, source)
+        return Session(copy, open_media(copy.media.path))
+    except MediaError as exc:
+        return Session(copy, None, str(exc))
 
 
 def open_or_create_project(project_path: Path, media_path: str | Path,
@@ -165,10 +234,19 @@ def open_or_create_project(project_path: Path, media_path: str | Path,
         project = Project.open(project_path)
         if project.media.fingerprint != fingerprint(media_path):
             project.close()
+            if _same_path(project.media.path, media_path):
+                raise _changed_error(project, str(media_path))
             raise OpenError(f"{project_path}: this project is of {project.media.path}, not of "
                             f"{media_path} (different content); choose another --out")
         return project
     return Project.create(project_path, media_info(media_path, source))
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def frame_file_names(source: FrameSource, indices: Sequence[int]) -> list[str]:

@@ -9,12 +9,22 @@ loses nothing that was shown as saved. One process owns a project at a time
 project, a newer format, locked) is never modified: it is validated through a read-only
 connection before it is opened for writing.
 
+Faults are errors with messages, never crashes or silent loss: a write that fails (disk
+full, read-only, I/O error, the file deleted or replaced since it was opened) raises
+:class:`ProjectWriteError` and stores nothing, and the project stays usable for reads and
+:meth:`Project.save_as`; :meth:`Project.write_problem` says beforehand whether writes can
+work. A project opened read-only (asked for, or a file this process cannot write:
+:mod:`medpose_gui.core.project_open`) says why in :attr:`Project.read_only_reason`. Rows
+that cannot be read are skipped and listed in :attr:`Project.problems`
+(:mod:`medpose_gui.core.project_read`).
+
 All methods are safe to call from several threads (one connection behind a lock), e.g.
 the inference worker storing predictions while the GUI reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -30,9 +40,13 @@ import numpy as np
 
 from medpose_gui.core import project_db as db
 from medpose_gui.core import project_files as files
+from medpose_gui.core import project_open as access
 from medpose_gui.core.annotations import FrameAnnotations, Instance, ReviewState, Source
-from medpose_gui.core.project_files import ProjectError
+from medpose_gui.core.project_files import ProjectError, ProjectWriteError, write_cause
 from medpose_gui.core.project_lock import ProjectLock, lock_path_for
+from medpose_gui.core.project_read import ProjectReader, ReadProblem, check_media_row
+from medpose_gui.core.project_rows import COORD_LIMIT, coordinates_ok
+from medpose_gui.core.project_status import ProjectStatus
 from medpose_gui.core.rerun_policy import admit_predictions
 from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
 
@@ -73,13 +87,19 @@ class FrameSummary:
     mean_score: np.ndarray  # float64: mean of the instances' mean point scores; NaN if none
 
 
-class Project:
+class Project(ProjectStatus):
     """An open project file. Use :meth:`create` or :meth:`open`; close when done."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, *,
+                 read_only: access.ReadOnlyConnection | None = None) -> None:
         self.path = path
         self._conn = conn
         self._lock = lock
+        self._ro = read_only  # set: opened read-only (no lock held, no writes)
+        # The file this connection writes to: a write is refused once the path names
+        # another file or none (project_open.identity_problem).
+        self._identity = access.file_identity(path)
+        self._last_write_error: ProjectWriteError | None = None
         self._mutex = threading.RLock()
         self._removed: dict[str, tuple[int, int]] = {}  # uid -> (frame, ord): undo restores order
         # Untouched predictions that a model run replaced: an undo step that would put one
@@ -95,8 +115,12 @@ class Project:
         # are the only writer), so it never serves stale data; scrubbing while inference
         # stores results elsewhere keeps its frames. Instances and their arrays are read-only.
         self._instance_cache: OrderedDict[int, tuple[Instance, ...]] = OrderedDict()
-        db.ensure_added_tables(conn)  # format-1 files written before deleted_predictions
+        self._reader = ProjectReader(path, 0)  # the media length follows in _load_header
+        if read_only is None:
+            db.ensure_added_tables(conn)  # format-1 files written before deleted_predictions
         self._load_header()
+        # Our -wal/-shm (they exist once the header was read): see close().
+        self._sides = access.side_identities(path) if read_only is None else {}
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -113,44 +137,65 @@ class Project:
             conn = files.create_database(path, media_row=(
                 str(media.path), media.fingerprint, int(media.num_frames), float(media.fps),
                 int(media.width), int(media.height)), category_rows=[
-                (c.id, c.name, json.dumps(c.schema.to_dict())) for c in cats])
+                (c.id, c.name, json.dumps(c.schema.to_dict())) for c in cats], lock=lock)
         except BaseException:
             lock.release()
             raise
         return cls(path, conn, lock)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> Project:
+    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Project:
+        """Open a project file. ``read_only``: never write and never take the writer lock,
+        so it works while another medpose-gui has the project open (one consistent
+        snapshot: what was saved when it was opened). A file this process cannot write
+        opens read-only by itself; :attr:`read_only_reason` says why."""
         path = Path(path).absolute()
         files.check_sqlite_file(path)
-        lock = files.acquire_lock(path)
+        problem = access.write_access_problem(path)
+        if read_only or problem is not None:
+            return cls._open_read_only(path, problem)
+        conn, lock = files.open_for_writing(path)
         try:
-            version = files.read_format_version(path)
-            try:
-                conn = files.connect(path)
-            except sqlite3.Error as exc:
-                raise ProjectError(f"{path}: cannot open for writing: {exc}") from None
-            try:
-                if version < db.FORMAT_VERSION:
-                    db.migrate(conn, version)
-                return cls(path, conn, lock)
-            except sqlite3.Error as exc:
-                conn.close()
-                raise ProjectError(f"{path}: damaged project: {exc}") from None
-            except BaseException:
-                conn.close()
-                raise
-        except BaseException:
+            return cls(path, conn, lock)
+        except BaseException as exc:
+            conn.close()
             lock.release()
+            if isinstance(exc, sqlite3.Error):
+                raise ProjectError(f"{path}: damaged project: {exc}") from None
+            raise
+
+    @classmethod
+    def _open_read_only(cls, path: Path, problem: str | None) -> Project:
+        ro = access.connect_read_only(path, problem)
+        try:
+            return cls(path, ro.conn, None, read_only=ro)
+        except BaseException as exc:
+            access.close_read_only(path, ro)
+            if isinstance(exc, sqlite3.Error):
+                raise ProjectError(f"{path}: damaged project: {exc}") from None
             raise
 
     def close(self) -> None:
+        """Close the file and release the lock. Never raises: closing a project whose file
+        is gone or unwritable must not stop the window from closing."""
         with self._mutex:
-            if self._conn is None:
+            conn, self._conn = self._conn, None
+            if conn is None:
                 return
-            self._conn.close()  # the last connection checkpoints and removes the -wal file
-            self._conn = None
-            self._lock.release()
+            if self._ro is not None:
+                access.close_read_only(self.path, self._ro)
+                return
+            moved = access.identity_problem(self.path, self._identity) is not None
+            # The last connection checkpoints and removes the -wal file; if it cannot
+            # write (disk full), committed data stays in the -wal for the next open.
+            with contextlib.suppress(sqlite3.Error):
+                if moved:  # SQLite then keeps the -wal: empty it into our own file
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.close()
+            if moved:
+                access.retire_side_files(self.path, self._sides)
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Project:
         return self
@@ -170,15 +215,21 @@ class Project:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a read; an SQLite error that escapes it (the reader handles
+        damage where it can) becomes a ProjectError naming the file."""
         with self._mutex:
-            yield self._db()
+            try:
+                yield self._db()
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{self.path}: cannot read: {exc}") from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction, committed (durably) before the outermost ``with`` block is left.
 
         Nested writes (inside :meth:`atomic`) join the open transaction: all or nothing.
-        """
+        Refused before it starts when the project cannot be written (:meth:`write_problem`);
+        any failure rolls back and raises :class:`ProjectWriteError` naming the cause."""
         with self._mutex:
             if self._write_depth:
                 self._write_depth += 1
@@ -188,10 +239,13 @@ class Project:
                     self._write_depth -= 1
                 return
             conn = self._db()
+            problem = self._permanent_write_problem()
+            if problem is not None:
+                raise self._write_failed(problem)
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise ProjectError(f"{self.path}: cannot save: {exc}") from None
+                raise self._write_failed(write_cause(exc)) from None
             self._touched = set()
             self._write_depth = 1
             try:
@@ -199,14 +253,18 @@ class Project:
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    # SQLite may have rolled back itself (e.g. disk full, I/O error).
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 self._instance_cache.clear()  # reads inside the transaction saw it unfinished
+                self._summary = None  # likewise; recomputed on the next call
                 self._last_run = None  # its prediction_runs row may be rolled back
                 if isinstance(exc, sqlite3.Error):  # e.g. disk full, file removed
-                    raise ProjectError(f"{self.path}: cannot save: {exc}") from None
+                    raise self._write_failed(write_cause(exc)) from None
                 raise
             finally:
                 self._write_depth = 0
+            self._last_write_error = None
             for frame in self._touched:  # every write names the frames it changes
                 self._instance_cache.pop(frame, None)
             self._update_summary(conn, self._touched)
@@ -225,40 +283,55 @@ class Project:
         if len(frames) > 1000 or max(frames) >= len(summary.review) or min(frames) < 0:
             self._summary = None  # recomputed in one query on the next call
             return
-        for f in frames:
-            count, mean = conn.execute("SELECT COUNT(*), AVG(mean_score) FROM instances "
-                                       "WHERE frame = ?", (f,)).fetchone()
-            review = conn.execute("SELECT review FROM frames WHERE frame = ?", (f,)).fetchone()
-            summary.num_instances[f] = count
-            summary.mean_score[f] = np.nan if mean is None else mean
-            summary.review[f] = review[0] if review else 0
+        try:
+            for f in frames:
+                count, mean = conn.execute("SELECT COUNT(*), AVG(mean_score) FROM instances "
+                                           "WHERE frame = ?", (f,)).fetchone()
+                review = conn.execute("SELECT review FROM frames WHERE frame = ?",
+                                      (f,)).fetchone()
+                summary.num_instances[f] = count
+                summary.mean_score[f] = np.nan if mean is None else mean
+                summary.review[f] = review[0] if review and review[0] in (0, 1, 2) else 0
+        except sqlite3.Error:
+            self._summary = None  # the write is committed; the next call recomputes
 
     def _load_header(self) -> None:
+        """Media record and categories: without them nothing can be shown (ProjectError).
+        A category whose schema cannot be read is left out, listed in :attr:`problems`."""
         conn = self._db()
-        row = conn.execute("SELECT path, fingerprint, num_frames, fps, width, height "
-                           "FROM media WHERE id = 1").fetchone()
+        try:
+            row = conn.execute("SELECT path, fingerprint, num_frames, fps, width, height "
+                               "FROM media WHERE id = 1").fetchone()
+            cat_rows = conn.execute("SELECT id, name, schema FROM categories ORDER BY id"
+                                    ).fetchall()
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{self.path}: damaged project: {exc}") from None
         if row is None:
             raise ProjectError(f"{self.path}: project has no media record")
-        self._media = MediaInfo(*row)
+        self._media = check_media_row(self.path, row)
+        self._reader.set_media_length(self._media.num_frames)
         cats = []
-        for cid, name, schema_json in conn.execute(
-                "SELECT id, name, schema FROM categories ORDER BY id"):
+        for cid, name, schema_json in cat_rows:
             try:
                 schema = KeypointSchema.from_dict(json.loads(schema_json),
                                                   f"{self.path} category {name}")
-            except (SchemaError, json.JSONDecodeError) as exc:
-                raise ProjectError(f"{self.path}: bad schema of category {name}: {exc}") from None
+            except (SchemaError, TypeError, ValueError) as exc:
+                self._reader.problem(f"category {name!r}", f"schema cannot be read ({exc}); "
+                                     "its persons are not shown")
+                continue
             cats.append(Category(cid, name, schema))
         self._set_categories(cats)
+        self._reader.scan(conn)
 
     def _set_categories(self, cats: list[Category]) -> None:
         self._categories = sorted(cats, key=lambda c: c.id)
         self._num_keypoints = {c.name: c.schema.num_keypoints for c in self._categories}
+        self._reader.set_categories(self._num_keypoints)
 
     def _check_instance(self, frame: int, inst: Instance) -> None:
-        n = self._media.num_frames
-        if frame < 0 or (n > 0 and frame >= n):
-            raise ProjectError(f"{self.path}: frame {frame} outside 0..{n - 1}")
+        if not self._reader.in_range(frame):
+            raise ProjectError(f"{self.path}: frame {frame} outside "
+                               f"0..{self._reader.frame_limit - 1}")
         expected = self._num_keypoints.get(inst.category)
         if expected is None:
             self.category(inst.category)  # raises, listing the categories
@@ -266,6 +339,9 @@ class Project:
             raise ProjectError(
                 f"{self.path}: {inst.category} instance has {inst.num_keypoints} keypoints, "
                 f"schema {self.schema_for(inst.category).name} has {expected}")
+        if not coordinates_ok(inst):  # the last guard: readers would skip it as damage
+            raise ProjectError(f"{self.path}: frame {frame}: {inst.category} instance has "
+                               f"a coordinate that is not finite or beyond {COORD_LIMIT:g} px")
 
     # -- media and categories --------------------------------------------------------
     @property
@@ -316,13 +392,13 @@ class Project:
 
     # -- annotations -----------------------------------------------------------------
     def instances(self, frame: int) -> list[Instance]:
+        """The frame's persons in their order; rows that cannot be read are skipped (and
+        listed in :attr:`problems`)."""
         frame = int(frame)
         with self._read() as c:
             cached = self._instance_cache.get(frame)
             if cached is None:
-                rows = c.execute(f"{db.SELECT_INSTANCE} WHERE frame = ? ORDER BY ord",
-                                 (frame,)).fetchall()
-                cached = self._instance_cache[frame] = tuple(db.decode_instance(r) for r in rows)
+                cached = self._instance_cache[frame] = tuple(self._reader.instances(c, frame))
                 if len(self._instance_cache) > _CACHED_FRAMES:
                     self._instance_cache.popitem(last=False)
             else:
@@ -331,14 +407,11 @@ class Project:
 
     def instance(self, frame: int, uid: str) -> Instance | None:
         with self._read() as c:
-            row = c.execute(f"{db.SELECT_INSTANCE} WHERE frame = ? AND uid = ?",
-                            (int(frame), uid)).fetchone()
-        return None if row is None else db.decode_instance(row)
+            return self._reader.instance(c, int(frame), uid)
 
     def review_state(self, frame: int) -> ReviewState:
         with self._read() as c:
-            row = c.execute("SELECT review FROM frames WHERE frame = ?", (int(frame),)).fetchone()
-        return db.REVIEW_OF_CODE[row[0]] if row else ReviewState.UNREVIEWED
+            return self._reader.review_state(c, int(frame))
 
     def frame(self, frame: int) -> FrameAnnotations:
         with self._mutex:
@@ -462,13 +535,19 @@ class Project:
         per frame: a 50,000-frame import stays one pass)."""
         wanted, span = set(frames), (frames[0], frames[-1]) if frames else (0, -1)
         medic: dict[int, list[Instance]] = {}
-        for row in c.execute(f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? AND source != ? "
-                             "ORDER BY frame, ord", (*span, Source.PREDICTED.value)):
-            if row[-1] in wanted:
-                medic.setdefault(row[-1], []).append(db.decode_instance(row))
+        rows = [row for row in c.execute(
+            f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? AND source != ? "
+            "ORDER BY frame, ord", (*span, Source.PREDICTED.value)) if row[-1] in wanted]
+        for frame, inst in self._reader.decode(rows):  # rows it cannot read: problems
+            medic.setdefault(frame, []).append(inst)
         deleted: dict[int, list[Instance]] = {}
         for row in c.execute(f"{db.SELECT_DELETED} WHERE frame BETWEEN ? AND ?", span):
-            frame, inst = db.decode_deleted(row)
+            try:
+                frame, inst = db.decode_deleted(row)
+            except (ValueError, TypeError) as exc:
+                self._reader.problem(f"deleted prediction {str(row[0])[:8]}",
+                                     f"cannot be read ({exc})")
+                continue
             if frame in wanted:
                 deleted.setdefault(frame, []).append(inst)
         predicted = [uid for uid, frame in c.execute(
@@ -506,10 +585,8 @@ class Project:
         PREDICTED, current values equal to ``original``; the medic's edits made before the
         delete are not kept), with the deleted instance's uid, category and track id.
         """
-        where, args = ("", ()) if frame is None else (" WHERE frame = ?", (int(frame),))
         with self._read() as c:
-            rows = c.execute(f"{db.SELECT_DELETED}{where} ORDER BY frame, uid", args).fetchall()
-        return [db.decode_deleted(r) for r in rows]
+            return self._reader.deleted(c, None if frame is None else int(frame))
 
     # -- overviews -------------------------------------------------------------------
     def frame_summary(self) -> FrameSummary:
@@ -522,11 +599,14 @@ class Project:
 
     def _compute_summary(self) -> FrameSummary:
         with self._read() as c:
-            counts = np.array(c.execute(
-                "SELECT frame, COUNT(*), AVG(mean_score) FROM instances GROUP BY frame"
-            ).fetchall(), dtype=np.float64).reshape(-1, 3)
-            reviews = np.array(c.execute("SELECT frame, review FROM frames").fetchall(),
+            counts = np.array([(f, n, np.nan if m is None else m)
+                               for f, n, m in self._reader.frame_counts(c)],
+                              dtype=np.float64).reshape(-1, 3)
+            reviews = np.array([(f, self._reader.review_code(f, code))
+                                for f, code in self._reader.reviews(c).items()],
                                dtype=np.int64).reshape(-1, 2)
+        # Sized by the media, never by what the file claims: the reader keeps only frames
+        # inside it (a stored frame index of 2e9 would otherwise allocate ~26 GB).
         n = max(self._media.num_frames, int(counts[:, 0].max(initial=-1)) + 1,
                 int(reviews[:, 0].max(initial=-1)) + 1)
         review = np.zeros(n, np.int8)
@@ -541,30 +621,23 @@ class Project:
     def annotated_frames(self) -> list[int]:
         """Frames with instances or a review state other than unreviewed, ascending."""
         with self._read() as c:
-            return [r[0] for r in c.execute(
-                "SELECT frame FROM instances UNION SELECT frame FROM frames ORDER BY frame")]
+            return self._reader.annotated_frames(c)
 
     def iter_frames(self) -> Iterator[FrameAnnotations]:
         """Every annotated frame in order, read in chunks (safe for long videos)."""
         frames = self.annotated_frames()
         for start in range(0, len(frames), _CHUNK_FRAMES):
             chunk = frames[start:start + _CHUNK_FRAMES]
-            lo, hi = chunk[0], chunk[-1]
             with self._read() as c:
-                rows = c.execute(f"{db.SELECT_INSTANCE} WHERE frame BETWEEN ? AND ? "
-                                 "ORDER BY frame, ord", (lo, hi)).fetchall()
-                reviews = dict(c.execute("SELECT frame, review FROM frames "
-                                         "WHERE frame BETWEEN ? AND ?", (lo, hi)).fetchall())
-            by_frame: dict[int, list[Instance]] = {}
-            for row in rows:
-                by_frame.setdefault(row[-1], []).append(db.decode_instance(row))
+                by_frame, reviews = self._reader.chunk(c, chunk)
+                states = {f: self._reader.review(f, code) for f, code in reviews.items()}
             for f in chunk:
-                code = reviews.get(f, 0)
-                yield FrameAnnotations(f, by_frame.get(f, []), db.REVIEW_OF_CODE[code])
+                yield FrameAnnotations(f, by_frame.get(f, []),
+                                       states.get(f, ReviewState.UNREVIEWED))
 
     def review_counts(self) -> dict[ReviewState, int]:
         with self._read() as c:
-            counted = dict(c.execute("SELECT review, COUNT(*) FROM frames GROUP BY review"))
+            counted = self._reader.review_counts(c)
         out = {state: counted.get(code, 0) for state, code in db.REVIEW_CODE.items()}
         reviewed = out[ReviewState.IN_PROGRESS] + out[ReviewState.APPROVED]
         out[ReviewState.UNREVIEWED] = max(self._media.num_frames - reviewed, 0)
@@ -601,21 +674,24 @@ class Project:
         """Copy the project (SQLite online backup) to ``path`` and open the copy.
 
         This project stays open; the caller usually closes it and continues on the copy.
+        Works on a read-only project and on one whose file was deleted or replaced while
+        open (the copy is what this connection reads: everything saved until then).
         """
         target = Path(path).absolute()
-        if target == self.path:
+        if target == self.path or (target.exists() and
+                                   access.file_identity(target) == self._identity):
             raise ProjectError(f"{target}: save_as target is the project itself")
         if target.exists() and not overwrite:
             raise ProjectError(f"{target}: already exists (pass overwrite=True to replace it)")
         lock = files.acquire_lock(target)
         try:
             with self._read() as c:
-                conn = files.backup_database(c, target)
+                conn = files.backup_database(c, target, lock)
         except BaseException:
             lock.release()
             raise
         return Project(target, conn, lock)
 
 
-__all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "StoredPredictions",
-           "lock_path_for"]
+__all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "ProjectWriteError",
+           "ReadProblem", "StoredPredictions", "lock_path_for"]

@@ -5,6 +5,12 @@ The data goes to a temporary file in the destination's own directory (so the fin
 is flushed to the disk with ``fsync``, and only then replaces the destination. Any
 failure — a full disk (ENOSPC) included — removes the temporary file and raises
 :class:`FormatError`; an existing destination is left untouched.
+
+Permissions are those of any file the user writes: a new file gets 0666 minus the umask
+(the temporary file is created with mode 0666 and the kernel applies the umask, so the
+umask is never read or changed, which would race with other threads); a file written over
+keeps its mode, as an in-place overwrite would. (``tempfile.mkstemp`` creates 0600, which
+made every export private and turned a re-exported 0644 file into 0600.)
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +33,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     if not directory.is_dir():
         raise FormatError(f"{dest}: cannot write: folder {directory} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = _create_temporary(dest, directory)
     except OSError as exc:
         raise FormatError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
     try:
@@ -49,6 +56,32 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         raise
     _fsync_directory(directory)
     return dest
+
+
+def _create_temporary(dest: Path, directory: Path) -> tuple[int, str]:
+    """A new hidden file beside ``dest``: mode 0666 less the umask, or ``dest``'s own mode
+    when it exists."""
+    try:
+        keep = stat.S_IMODE(os.stat(dest).st_mode)
+    except OSError:
+        keep = None
+    for _ in range(100):
+        name = str(directory / f".{dest.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            # O_EXCL: never write into a file someone else created under our random name.
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)
+        except FileExistsError:
+            continue
+        if keep is not None:
+            try:
+                os.chmod(name, keep)
+            except OSError:
+                os.close(fd)
+                os.unlink(name)
+                raise
+        return fd, name
+    raise FileExistsError(f"no free temporary name beside {dest}")
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:

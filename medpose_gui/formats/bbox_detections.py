@@ -18,6 +18,7 @@ import numpy as np
 from medpose_gui.core.annotations import Instance
 from medpose_gui.core.reference import DETECTOR_CLASS_NAMES, REFERENCE_CATEGORIES
 from medpose_gui.formats.atomic import atomic_write_json
+from medpose_gui.formats.coco_checks import numbers
 from medpose_gui.formats.coco_common import (
     frame_image_name,
     load_json,
@@ -29,6 +30,9 @@ from medpose_gui.formats.errors import FormatError
 if TYPE_CHECKING:
     from medpose_gui.core.project import Project
 
+# Pixels: a box coordinate beyond this is not a detection (1e308 would break every later
+# export). Not checked against the image size: the demo writes 1280x720 for every image.
+_COORD_LIMIT = 1e7
 # The demo writes these for every image, whatever the image's real size.
 DEMO_IMAGE_HEIGHT = 720
 DEMO_IMAGE_WIDTH = 1280
@@ -138,10 +142,10 @@ def read_bbox_detections(path: str | os.PathLike) -> list[tuple[str, np.ndarray,
         if not isinstance(ann, dict) or ann.get("image_id") not in per_image:
             raise FormatError(f"{where}: missing or unknown image_id")
         bbox = ann.get("bbox")
-        if (not isinstance(bbox, list) or len(bbox) != 4
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           for v in bbox)):
+        if not isinstance(bbox, list) or len(bbox) != 4:
             raise FormatError(f"{where}: 'bbox' must be 4 numbers x1, y1, x2, y2")
+        # Finite and far inside float range here; against the image size on import.
+        numbers(bbox, 4, where, "bbox", [(-_COORD_LIMIT, _COORD_LIMIT)])
         try:
             score = parse_bbox_score(ann.get("bbox_score"))
         except ValueError as exc:

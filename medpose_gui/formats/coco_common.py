@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Box conversions live in core.boxes (one copy for every format); coco_import reads this name.
 from medpose_gui.core.boxes import xywh_to_xyxy  # noqa: F401 - re-exported
+from medpose_gui.formats.bounded_json import load_json
 from medpose_gui.formats.errors import FormatError
 
 if TYPE_CHECKING:
@@ -64,22 +63,6 @@ def select_categories(project: Project, category: str | None, out_path: os.PathL
     return chosen
 
 
-def load_json(path: os.PathLike | str) -> Any:
-    """Parse a JSON file; FormatError naming the file (and line/column) on any problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise FormatError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
-
-
 def require_list(obj: Any, key: str, path: os.PathLike | str) -> list:
     """``obj[key]`` as a list, or FormatError saying which key is missing or wrong."""
     if not isinstance(obj, dict):
@@ -90,3 +73,8 @@ def require_list(obj: Any, key: str, path: os.PathLike | str) -> list:
         problem = "is missing" if key not in obj else f"is a {type(value).__name__}, not a list"
         raise FormatError(f"{path}: '{key}' {problem}")
     return value
+
+
+__all__ = ["IMAGE_ID_OFFSET", "category_to_coco", "frame_image_name", "load_json",
+           "natural_sort_key", "optional_float", "require_list", "select_categories",
+           "xywh_to_xyxy"]

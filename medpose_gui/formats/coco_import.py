@@ -4,7 +4,9 @@ Categories map by name onto the project's categories; every annotation must carr
 exactly 3 x K keypoint numbers for its category's schema. Images map to frames by
 ``frame_index`` (our exports), else by ``id - 1`` (the COCO image-id convention of
 DESIGN.md), else by the natural order of ``file_name``. The whole file is checked before
-the project is touched, so a bad file changes nothing.
+the project is touched, so a bad file changes nothing: its size and nesting before it is
+parsed (:mod:`.bounded_json`), then every id, size and coordinate (:mod:`.coco_checks`),
+with errors naming the annotation id and the field.
 """
 
 from __future__ import annotations
@@ -18,6 +20,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medpose_gui.core.annotations import Instance, Prediction, ReviewState, Source
+from medpose_gui.formats.bounded_json import number
+from medpose_gui.formats.coco_checks import (
+    MAX_TRACK_ID,
+    SCORE_LIMIT,
+    CoordinateBounds,
+    bbox_xywh,
+    check_category_id,
+    check_id,
+    check_image_size,
+    keypoints,
+    numbers,
+)
 from medpose_gui.formats.coco_common import (
     IMAGE_ID_OFFSET,
     load_json,
@@ -63,23 +77,26 @@ def import_coco_keypoints(json_path: str | os.PathLike, project: Project, *,
     frame_of = _map_images(images, path, int(project.media.num_frames))
     reviews = {img["id"]: _image_review(img, path) for img in images}
     categories = _map_categories(file_categories, project, path)
+    bounds = CoordinateBounds(int(project.media.width), int(project.media.height))
 
     per_frame: dict[int, list[Instance]] = {frame: [] for frame in frame_of.values()}
     stats = ImportStats(path=path, num_images=len(images))
     approved_by_flag: set[int] = set()
-    for ann in annotations:
-        ann_id = ann.get("id") if isinstance(ann, dict) else None
-        where = f"{path}: annotation {ann_id!r}"
+    for index, ann in enumerate(annotations):
+        where = f"{path}: annotation #{index}"
         if not isinstance(ann, dict):
             raise FormatError(f"{where}: not a JSON object")
-        image_id = ann.get("image_id")
+        if "id" in ann:
+            where = f"{path}: annotation {check_id(ann['id'], where)!r}"
+        image_id = check_id(ann.get("image_id"), where, "image_id")
         if image_id not in frame_of:
             raise FormatError(f"{where}: image_id {image_id!r} is not in 'images'")
-        cat = categories.get(ann.get("category_id"))
+        cat = categories.get(check_category_id(ann.get("category_id"), where))
         if cat is None:
             raise FormatError(f"{where}: category_id {ann.get('category_id')!r} is not a "
                               f"category of the project ({_names(project)})")
-        per_frame[frame_of[image_id]].append(_annotation_to_instance(ann, cat, forced, where))
+        per_frame[frame_of[image_id]].append(
+            _annotation_to_instance(ann, cat, forced, where, bounds))
         if ann.get("reviewed") is True:
             approved_by_flag.add(image_id)
         stats.per_category[cat.name] = stats.per_category.get(cat.name, 0) + 1
@@ -142,11 +159,16 @@ def _names(project: Project) -> str:
 
 def _map_images(images: list, path: Path, num_frames: int) -> dict[Any, int]:
     """image id -> frame index; see the module docstring for the rules."""
-    for img in images:
-        if not isinstance(img, dict) or not isinstance(img.get("id"), (int, str)) or \
-                isinstance(img["id"], bool):
+    for index, img in enumerate(images):
+        if not isinstance(img, dict) or "id" not in img:
             raise FormatError(f"{path}: every image needs an integer or string 'id' "
                               f"(found {img!r:.80})")
+        where = f"{path}: image #{index}"
+        where = f"{path}: image {check_id(img['id'], where)!r}"
+        check_image_size(img, where)
+        if "frame_index" in img:
+            number(img["frame_index"], where, "frame_index", 0, max(num_frames - 1, 0),
+                   integer=True)
     ids = [img["id"] for img in images]
     if len(set(map(repr, ids))) != len(ids):
         raise FormatError(f"{path}: duplicate image ids")
@@ -201,9 +223,10 @@ def _map_categories(file_categories: list, project: Project, path: Path
     by_name = {c.name: c for c in project.categories}
     result: dict[Any, Category] = {}
     for fc in file_categories:
-        if not isinstance(fc, dict) or "id" not in fc or "name" not in fc:
+        if not isinstance(fc, dict) or "id" not in fc or not isinstance(fc.get("name"), str):
             raise FormatError(f"{path}: every category needs 'id' and 'name' "
                               f"(found {fc!r:.80})")
+        check_category_id(fc["id"], f"{path}: category {fc['name']!r}")
         cat = by_name.get(fc["name"])
         if cat is None:
             continue  # an error only if an annotation uses it (reported with its id)
@@ -216,52 +239,33 @@ def _map_categories(file_categories: list, project: Project, path: Path
     return result
 
 
-def _numbers(values: Any, count: int, what: str, where: str, allow_null: bool = False
-             ) -> np.ndarray:
-    if not isinstance(values, list) or len(values) != count:
-        got = f"{len(values)} values" if isinstance(values, list) else repr(values)[:40]
-        raise FormatError(f"{where}: '{what}' must have {count} numbers, got {got}")
-    out = np.empty(count, dtype=np.float64)
-    for i, v in enumerate(values):
-        if v is None and allow_null:
-            out[i] = math.nan
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            out[i] = v
-        else:
-            raise FormatError(f"{where}: '{what}'[{i}] is {v!r}, not a number")
-    return out
-
-
 def _annotation_to_instance(ann: dict, cat: Category, forced: Source | None,
-                            where: str) -> Instance:
+                            where: str, bounds: CoordinateBounds) -> Instance:
     k = cat.schema.num_keypoints
     raw = ann.get("keypoints")
     if isinstance(raw, list) and len(raw) != 3 * k:
         raise FormatError(
             f"{where}: {len(raw)} keypoint numbers ({len(raw) / 3:g} points) but category "
             f"{cat.name!r} (schema {cat.schema.name!r}) has {k} points = {3 * k} numbers")
-    kps = _numbers(raw, 3 * k, "keypoints", where).reshape(k, 3)
-    if not np.isin(kps[:, 2], (0, 1, 2)).all():
-        raise FormatError(f"{where}: keypoint visibility must be 0, 1 or 2")
-    bbox = _numbers(ann.get("bbox"), 4, "bbox", where)
-    if bbox[2] < 0 or bbox[3] < 0:
-        raise FormatError(f"{where}: bbox width and height must not be negative")
+    kps = keypoints(raw, k, where, bounds)
+    bbox = bbox_xywh(ann.get("bbox"), where, bounds)
+    score_range = [(-SCORE_LIMIT, SCORE_LIMIT)]
     if "keypoint_scores" in ann and ann["keypoint_scores"] is not None:
-        scores = _numbers(ann["keypoint_scores"], k, "keypoint_scores", where, allow_null=True)
+        scores = numbers(ann["keypoint_scores"], k, where, "keypoint_scores", score_range,
+                         allow_null=True)
     else:
         scores = np.full(k, math.nan)
     box_score = ann.get("score")
     if box_score is not None:
-        box_score = float(_numbers([box_score], 1, "score", where)[0])
+        box_score = float(number(box_score, where, "score", -SCORE_LIMIT, SCORE_LIMIT))
     src = forced
     if src is None:
         try:
             src = Source(ann.get("source", Source.MANUAL.value))
         except ValueError as exc:
             raise FormatError(f"{where}: unknown source {ann.get('source')!r}") from exc
-    track_id = ann.get("track_id")
-    if track_id is not None and (not isinstance(track_id, int) or isinstance(track_id, bool)):
-        raise FormatError(f"{where}: track_id {track_id!r} is not an integer")
+    track_id = number(ann.get("track_id"), where, "track_id", -MAX_TRACK_ID, MAX_TRACK_ID,
+                      integer=True, allow_null=True)
     box = xywh_to_xyxy(bbox)
     original = None
     if src == Source.PREDICTED:

@@ -5,11 +5,18 @@ Modes:
   hold PATH       open the project, print "ready", keep it open until stdin closes
   edit PATH       open the project and apply a stream of edits; after each call returns,
                   print its sequence number (flushed) - the parent kills us mid-stream
+  serve PATH      open the project, print "ready", then per stdin line "put FRAME UID" add a
+                  hand-drawn person and print "ok" (or "error: ..."), until stdin closes
+  create-loop DIR create DIR/p0.medpose, p1, ... one after the other, printing each number
+                  before its create starts - the parent kills us mid-create
+  read-only PATH  open the project (as whoever runs us), try one write, print a JSON report
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -35,6 +42,45 @@ def edit_stream(path: str) -> None:
         print(seq, flush=True)
 
 
+def serve(path: str) -> None:
+    with Project.open(path) as project:
+        print("ready", flush=True)
+        for line in sys.stdin:
+            _, frame, uid = line.split()
+            inst = Instance.manual("patient", [1, 1, 50, 50], 21).replace(uid=uid)
+            try:
+                project.put_instance(int(frame), inst)
+            except ProjectError as exc:
+                print(f"error: {exc}", flush=True)
+                continue
+            print("ok", flush=True)
+
+
+def create_loop(folder: str) -> None:
+    from tests.core.project_helpers import media_info
+
+    for i in range(10**6):
+        print(i, flush=True)
+        Project.create(Path(folder) / f"p{i}.medpose", media_info()).close()
+
+
+def read_only_report(path: str) -> None:
+    report: dict = {}
+    with Project.open(path) as project:
+        report["read_only"] = project.read_only
+        report["reason"] = project.read_only_reason
+        report["write_problem"] = project.write_problem()
+        report["instances"] = len(project.instances(0))
+        try:
+            project.set_review_state(0, ReviewState.APPROVED)
+            report["write"] = "accepted"
+        except ProjectError as exc:
+            report["write"] = f"error: {exc}"
+        report["side_files_while_open"] = sorted(
+            p.name for p in Path(path).parent.iterdir() if p.name != Path(path).name)
+    print(json.dumps(report), flush=True)
+
+
 def main(argv: list[str]) -> int:
     mode, path = argv
     if mode == "try-open":
@@ -50,6 +96,12 @@ def main(argv: list[str]) -> int:
             sys.stdin.read()
     elif mode == "edit":
         edit_stream(path)
+    elif mode == "serve":
+        serve(path)
+    elif mode == "create-loop":
+        create_loop(path)
+    elif mode == "read-only":
+        read_only_report(path)
     return 0
 
 

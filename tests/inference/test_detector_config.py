@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from medpose_gui.inference.detector import (
@@ -10,6 +12,7 @@ from medpose_gui.inference.detector import (
     load_config,
     read_detectron2_yaml,
 )
+from medpose_gui.inference.detector.config import MAX_CONFIG_BYTES
 from tests.fixture_paths import DETECTOR_CONFIG, DETECTRON2, need_full
 
 SEED = DETECTRON2 / "seed_configs" / "medic_pose" / "medic_pose.yaml"
@@ -98,3 +101,40 @@ def test_tuple_strings_and_class_names_are_read_as_data(tmp_path):
     config = load_config(path)
     assert config.pixel_mean == (1.0, 2.0, 3.0)
     assert config.class_names == ("casualty", "medic")
+
+
+# -- bounded input: a config chain cannot make us read without end ---------------------------
+
+def test_base_naming_a_device_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "zero.yaml"
+    path.write_text("_BASE_: /dev/zero\n")
+    with pytest.raises(DetectorConfigError, match=r"/dev/zero: not a regular file \(named by "
+                                                  r"_BASE_ in .*zero\.yaml\)"):
+        read_detectron2_yaml(path)
+
+
+def test_base_naming_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    path = tmp_path / "child.yaml"
+    path.write_text(f"_BASE_: {fifo}\n")
+    with pytest.raises(DetectorConfigError, match="not a regular file"):
+        read_detectron2_yaml(path)
+
+
+def test_a_config_larger_than_the_cap_is_refused(tmp_path):
+    big = tmp_path / "big.yaml"
+    with open(big, "w") as f:
+        f.write("INPUT: {MIN_SIZE_TEST: 640}\n" + "#" * (MAX_CONFIG_BYTES + 10) + "\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("_BASE_: big.yaml\n")
+    with pytest.raises(DetectorConfigError, match=r"big\.yaml: larger than 1024 KiB"):
+        read_detectron2_yaml(child)
+
+
+def test_a_long_base_chain_is_refused(tmp_path):
+    for i in range(40):
+        (tmp_path / f"c{i}.yaml").write_text(f"_BASE_: c{i + 1}.yaml\n")
+    (tmp_path / "c40.yaml").write_text("INPUT: {MIN_SIZE_TEST: 640}\n")
+    with pytest.raises(DetectorConfigError, match="_BASE_ chain longer than 16 files"):
+        read_detectron2_yaml(tmp_path / "c0.yaml")

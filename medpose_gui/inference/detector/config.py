@@ -2,7 +2,9 @@
 
 detectron2 configs are YAML files that may name a parent with ``_BASE_`` (a path relative to
 the file); the child's keys are merged over the parent's, dicts recursively. We read them with
-``yaml.safe_load`` (never executed) and pull out only what inference needs. Architecture widths
+``yaml.safe_load`` (never executed) and pull out only what inference needs. Every file of a
+chain must be a regular file of at most :data:`MAX_CONFIG_BYTES` (``_BASE_: /dev/zero``
+once read without end), and a chain at most :data:`MAX_BASE_DEPTH` files long. Architecture widths
 are NOT taken from here: they are inferred from the checkpoint's tensor shapes
 (:mod:`.checkpoint`), so a config only carries pre/post-processing settings.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,6 +28,10 @@ from medpose_gui.core.reference import DETECTOR_CLASS_NAMES
 from .errors import DetectorConfigError
 
 DEFAULT_CLASS_NAMES = DETECTOR_CLASS_NAMES  # used when a YAML gives no class names
+# detectron2's own configs are a few KiB; a YAML of more than this is not a config.
+MAX_CONFIG_BYTES = 1 << 20
+# detectron2's model zoo chains two deep (Base-RCNN-FPN.yaml <- model.yaml <- ours).
+MAX_BASE_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,14 @@ def _read_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.expanduser().resolve()
     if resolved in chain:
         raise DetectorConfigError(f"{path}: _BASE_ chain loops back to this file")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise DetectorConfigError(f"{path}: _BASE_ chain longer than {MAX_BASE_DEPTH} files")
+    where = f" (named by _BASE_ in {chain[-1]})" if chain else ""
     try:
-        data = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+        data = yaml.safe_load(_read_text(resolved, where))
     except FileNotFoundError as exc:
-        where = f" (named by _BASE_ in {chain[-1]})" if chain else ""
         raise DetectorConfigError(f"{path}: config file not found{where}") from exc
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise DetectorConfigError(f"{path}: not a readable YAML config: {exc}") from exc
     if data is None:
         data = {}
@@ -162,6 +172,22 @@ def _read_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     merged = _read_merged(base_path, (*chain, resolved))
     _merge_into(merged, data)
     return merged
+
+
+def _read_text(path: Path, where: str) -> str:
+    """The text of a config file: a regular file (checked on the open file, not on the
+    name) of at most MAX_CONFIG_BYTES, read with that limit. Opened non-blocking: opening
+    a named pipe would otherwise wait for a writer."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise DetectorConfigError(f"{path}: not a regular file{where}")
+        data = f.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise DetectorConfigError(f"{path}: larger than {MAX_CONFIG_BYTES >> 10} KiB{where}; "
+                                  "not a detectron2 config")
+    return data.decode("utf-8")
 
 
 def _merge_into(base: dict[str, Any], child: Mapping[str, Any]) -> None:
