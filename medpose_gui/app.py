@@ -53,7 +53,12 @@ from medpose_gui.widgets.panels.instance_panel import InstancePanel
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
 from medpose_gui.widgets.panels.timeline import Timeline
 from medpose_gui.widgets.settings import AppSettings
-from medpose_gui.widgets.window.actions import MEDIA_ACTIONS, SESSION_ACTIONS, ActionSet
+from medpose_gui.widgets.window.actions import (
+    EDIT_ACTIONS,
+    MEDIA_ACTIONS,
+    SESSION_ACTIONS,
+    ActionSet,
+)
 from medpose_gui.widgets.window.app_identity import app_icon, schedule_smoke_exit
 from medpose_gui.widgets.window.recent_menu import RecentFilesMenu
 from medpose_gui.widgets.window.startup import AfterFirstPaint, prepare_app
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = AppSettings(settings)
         self.last_error = ""
+        self.last_notice = ""
         self._quality_panel: QualityPanel | None = None
 
         self.actions = ActionSet(self)
@@ -250,7 +256,10 @@ class MainWindow(QMainWindow):
             self.actions[name].setEnabled(has)
         for name in MEDIA_ACTIONS:
             self.actions[name].setEnabled(media)
-        self.actions["actionRunInference"].setEnabled(media and not running)
+        writable = has and not self.session.project.read_only
+        for name in EDIT_ACTIONS:
+            self.actions[name].setEnabled(writable)
+        self.actions["actionRunInference"].setEnabled(media and writable and not running)
         self.actions["actionCancelInference"].setEnabled(running)
         self.actions["actionUndo"].setEnabled(self.edits.stack.canUndo())
         self.actions["actionRedo"].setEnabled(self.edits.stack.canRedo())
@@ -309,10 +318,16 @@ class MainWindow(QMainWindow):
         timestamps = None if session.source is None else session.source.timestamps
         self.timeline.set_media(project.media.num_frames, project.media.fps, timestamps)
         self.timeline.set_low_confidence_threshold(self.settings.low_confidence_threshold())
-        self.setWindowTitle(f"{Path(project.path).name} — medpose-gui")
+        read_only = " [read-only]" if project.read_only else ""
+        self.setWindowTitle(f"{Path(project.path).name}{read_only} — medpose-gui")
+        self.status.set_notice("read-only" if project.read_only else "",
+                               project.read_only_reason or "")
         self._set_enabled()
         self.display.set_project(project)
         self.navigator.start(session)
+        notices = session.notices()
+        if notices:  # read-only, unreadable parts, media not shown: said once, not blocking
+            self.show_notice("About this project", "\n\n".join(notices))
 
     def _session_ending(self) -> None:
         self.navigator.stop()
@@ -341,6 +356,11 @@ class MainWindow(QMainWindow):
         """A non-blocking message box; the app keeps running."""
         self.last_error = f"{title}: {message_text}"
         message(self, title, message_text, QMessageBox.Icon.Warning)
+
+    def show_notice(self, title: str, message_text: str) -> None:
+        """A non-blocking note about the open project (``last_notice`` keeps it for tests)."""
+        self.last_notice = f"{title}: {message_text}"
+        message(self, title, message_text, QMessageBox.Icon.Information)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         dialog = ShortcutsDialog(self.actions.shortcut_rows(), self)

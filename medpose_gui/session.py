@@ -69,6 +69,24 @@ class Session:
             self.source.close()
         self.project.close()
 
+    def notices(self) -> list[str]:
+        """What the person must know about this session before working in it: the project
+        is read-only (and why), parts of it could not be read, or its media are not shown.
+        Empty when all is well."""
+        out = []
+        project = self.project
+        if project.read_only:
+            out.append(f"{project.path.name} is open read-only: {project.read_only_reason}.\n"
+                       "You can look at it and export it; File › Save project as… makes an "
+                       "editable copy.")
+        lines = project.problem_lines()
+        if lines:
+            out.append("\n".join([*lines, "Everything else can be viewed, edited and exported."]))
+        if self.media_problem:
+            out.append(f"{self.media_problem}\nFile › Relink media… points the project at "
+                       "the right file.")
+        return out
+
 
 def is_project_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() == PROJECT_SUFFIX

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from medpose_gui import __version__
 from medpose_gui.core.project import Project
+from medpose_gui.media.identity import MediaState, media_state
 
 FIRST_RUN_TEXT = (
     "Welcome to medpose-gui.\n\n"
@@ -49,9 +50,15 @@ def confirm(text: str) -> bool:
 def choose_relink_path(project: Project) -> str | None:
     """Ask where the moved media are (file or folder, like the original)."""
     old = Path(project.media.path)
-    QMessageBox.information(None, "Media moved",
-                            f"The media of this project were not found:\n{old}\n\n"
-                            "Choose where they are now.")
+    if media_state(project) is MediaState.CHANGED:
+        QMessageBox.information(None, "Media changed",
+                                f"The file at the project's media path is not the video this "
+                                f"project annotates (its content differs):\n{old}\n\n"
+                                "Choose the original video.")
+    else:
+        QMessageBox.information(None, "Media moved",
+                                f"The media of this project were not found:\n{old}\n\n"
+                                "Choose where they are now.")
     if old.suffix:
         path, _ = QFileDialog.getOpenFileName(None, f"Where is {old.name}?", "",
                                               f"{old.name} (*{old.suffix});;All files (*)")

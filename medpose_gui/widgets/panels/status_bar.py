@@ -60,6 +60,12 @@ class ReviewStatusBar(QStatusBar):
         self.progress.setFormat("inference %v / %m")
         self.eta_label = QLabel("", self)
         self.cancel_button = QToolButton(self)
+        # A notice that must stay visible while it holds (e.g. "read-only"), red.
+        self.notice_label = QLabel("", self)
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.notice_label.hide()
+        self.addWidget(self.notice_label)
         self.addWidget(self.hover_label, 1)
         self._review: ReviewState | None = None
         self._num_frames = -1  # what the frame and count labels are sized for
@@ -69,6 +75,12 @@ class ReviewStatusBar(QStatusBar):
                   self.time_label, self.review_label, self.counts_label):
             self.addPermanentWidget(w)
         self.show_progress(False)
+
+    def set_notice(self, text: str, tooltip: str = "") -> None:
+        """Show ``text`` (empty: hide it) until it is replaced."""
+        self.notice_label.setText(text)
+        self.notice_label.setToolTip(tooltip)
+        self.notice_label.setVisible(bool(text))
 
     def set_frame(self, index: int, num_frames: int, seconds: float) -> None:
         self._size_for(num_frames)

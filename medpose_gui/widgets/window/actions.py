@@ -114,6 +114,10 @@ SESSION_ACTIONS = ("actionSaveAs", "actionExportCoco", "actionExportBbox", "acti
                    "actionMarkInProgress", "actionDrawBox", "actionCopyPrevious",
                    "actionDeleteInstance", "actionReestimatePose", "actionNextUnreviewed",
                    "actionNextLowConfidence", "actionRelinkMedia", "actionModelQuality")
+# Actions that change the project: off while it cannot be written (read-only, damaged).
+EDIT_ACTIONS = ("actionApproveFrame", "actionMarkInProgress", "actionDrawBox",
+                "actionCopyPrevious", "actionDeleteInstance", "actionReestimatePose",
+                "actionRunInference")
 MEDIA_ACTIONS = ("actionExportVideo", "actionPlay", "actionNextFrame", "actionPrevFrame",
                  "actionForward10", "actionBack10", "actionFirstFrame", "actionLastFrame")
 
