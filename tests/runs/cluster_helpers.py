@@ -19,13 +19,13 @@ POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
 VIDEO_FRAMES = {"clip_a": 7, "clip_b": 5}
 
 
-def make_workdir(work: Path) -> tuple[Path, list[Path]]:
+def make_workdir(work: Path, frames: dict[str, int] = VIDEO_FRAMES) -> tuple[Path, list[Path]]:
     """The detector config and the generated videos (160x120)."""
     config = work / "slim_min120.yaml"
     config.write_text(f"_BASE_: {DETECTRON2 / 'configs' / 'medic_pose_slim.yaml'}\n"
                       "INPUT: {MIN_SIZE_TEST: 120}\n")
     videos = [make_indexed_video(work / f"{name}.mp4", n, size=(160, 120), textured=True)
-              for name, n in VIDEO_FRAMES.items()]
+              for name, n in frames.items()]
     return config, videos
 
 
@@ -43,10 +43,11 @@ def box_threshold(config: Path, video: Path) -> float:
     return float((scores[2 * n - 1] + scores[2 * n]) / 2)
 
 
-def infer_args(config: Path, threshold: float, *inputs: Path | str) -> list[str]:
+def infer_args(config: Path, threshold: float, *inputs: Path | str,
+               quiet: bool = True) -> list[str]:
     return ["infer", *map(str, inputs), "--detector", str(DET_WEIGHTS), "--detector-config",
             str(config), "--pose", str(POSE_WEIGHTS), "--device", "cpu",
-            "--score-threshold", repr(threshold), "--quiet"]
+            "--score-threshold", repr(threshold), *(["--quiet"] if quiet else [])]
 
 
 def project_contents(path: Path) -> dict[int, list]:
