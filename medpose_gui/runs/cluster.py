@@ -75,7 +75,7 @@ def connect(address: str) -> bool:
     try:
         ray.init(address="auto", **quiet)
     except ConnectionError:  # no running cluster: start one on this machine
-        ray.init(include_dashboard=False, **quiet)
+        ray.init(address="local", include_dashboard=False, **quiet)
     return True
 
 

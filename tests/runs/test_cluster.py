@@ -30,7 +30,7 @@ SHARD = ["--shard-frames", "3"]  # several shards per video, so work moves betwe
 def ray_cluster():
     # The conftest's OMP_NUM_THREADS=1 reaches the workers; each is given 1 CPU (1 thread),
     # as the local run in this process: the same arithmetic, bit for bit.
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 

@@ -6,6 +6,7 @@ local run. The head is stopped afterwards (its process group, which this test st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -66,6 +68,17 @@ def head(tmp_path_factory):
     finally:
         _stop_group(proc)
         log.close()
+        _forget_cluster(port)
+
+
+def _forget_cluster(port: int) -> None:
+    """Remove the note `ray start` leaves for `ray.init()` to find this cluster (`ray stop`
+    would, but it stops every Ray on the machine); a stale note makes the next `ray.init()`
+    try to join a cluster that is gone."""
+    note = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+    with contextlib.suppress(OSError):
+        if note.read_text().strip().endswith(f":{port}"):
+            note.unlink()
 
 
 def _stop_group(proc: subprocess.Popen) -> None:
