@@ -110,6 +110,7 @@ def main_bench() -> None:
     modes = ["local 2 threads", "local 1 thread", "ray 1 worker", "ray 2 workers"]
     results: dict[str, list[dict]] = {m: [] for m in modes}
     try:
+        run_mode("local 1 thread", args, work / "warm_up", probe)  # first imports, caches
         for r in range(a.rounds):
             for mode in modes if r % 2 == 0 else modes[::-1]:  # interleaved, both orders
                 out = work / f"{mode.replace(' ', '_')}_{r}"

@@ -8,8 +8,8 @@ process stores the results. Both paths plan, store and write outputs through the
 store the same instances. Ray is imported only with ``--ray``.
 
 Exit status: 0 all done; 1 some inputs failed (each named on stderr; the others are done);
-2 nothing ran (bad options, models, or the only input is bad); 130 interrupted (Ctrl+C:
-stored batches stay; ``--resume`` finishes).
+2 nothing ran (bad options or models, or the only input cannot be opened); 130 interrupted
+(Ctrl+C: stored batches stay; ``--resume`` finishes).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class _Infer:
         self.bar = tqdm(total=sum(len(j.todo) for j in self.jobs), unit="frame", desc="infer",
                         disable=a.quiet, file=sys.stderr, dynamic_ncols=True)
         try:
-            if a.ray is not None:
+            if a.ray is not None and self.jobs:
                 self._run_on_ray()
             else:
                 for job in self.jobs:

@@ -69,13 +69,16 @@ def connect(address: str) -> bool:
     if ray.is_initialized():
         return False
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
-    if address != "auto":
-        ray.init(address=address, **quiet)
-        return True
     try:
-        ray.init(address="auto", **quiet)
-    except ConnectionError:  # no running cluster: start one on this machine
-        ray.init(address="local", include_dashboard=False, **quiet)
+        if address != "auto":
+            ray.init(address=address, **quiet)
+            return True
+        try:
+            ray.init(address="auto", **quiet)
+        except ConnectionError:  # no running cluster: start one on this machine
+            ray.init(address="local", include_dashboard=False, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(f"cannot join the Ray cluster at {address}: {exc}") from None
     return True
 
 
@@ -218,13 +221,18 @@ class ClusterRun:
 
     # -- workers -------------------------------------------------------------------------
     def _worker_count(self, shards: int) -> int:
+        """``--workers``, else as many as the cluster's GPUs (CPUs) hold now. With
+        ``--workers`` the cluster may still grow to fit them (an autoscaler); without it,
+        a cluster too small for one worker is an error, not a wait without end."""
         if self.options.workers:
-            wanted = self.options.workers
-        else:
-            resources = ray.cluster_resources()
-            wanted = (math.floor(resources.get("GPU", 0) / self.gpus) if self.gpus else
-                      math.floor(resources.get("CPU", 1) / self.options.cpus_per_worker))
-        return max(1, min(wanted, shards))
+            return max(1, min(self.options.workers, shards))
+        resources = ray.cluster_resources()
+        kind, need = ("GPU", self.gpus) if self.gpus else ("CPU", self.options.cpus_per_worker)
+        wanted = math.floor(resources.get(kind, 0) / need)
+        if wanted < 1:
+            raise ClusterError(f"the cluster has {resources.get(kind, 0):g} {kind}s, a worker "
+                               f"needs {need:g} (give --workers if it will grow)")
+        return min(wanted, shards)
 
     def _start_workers(self, count: int) -> None:
         for _ in range(count):

@@ -84,7 +84,7 @@ def _forget_cluster(port: int) -> None:
 def _stop_group(proc: subprocess.Popen) -> None:
     """SIGTERM to the head's process group, SIGKILL if it lingers (Ray drains up to 30 s);
     its workers exit on their own once their raylet is gone."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 10)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
