@@ -212,7 +212,7 @@ class _Infer:
         started = connect(a.ray)
         try:
             runner = ClusterRun(self.settings, ClusterOptions(
-                address=a.ray, workers=a.workers, cpus_per_worker=a.cpus_per_worker,
+                workers=a.workers, cpus_per_worker=a.cpus_per_worker,
                 gpus_per_worker=a.gpus_per_worker, shard_frames=a.shard_frames),
                 self.models.identity())
             jobs = self.jobs

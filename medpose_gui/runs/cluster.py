@@ -55,7 +55,6 @@ class JobSpec(Protocol):
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    address: str = "auto"  # "auto": a running cluster (RAY_ADDRESS, `ray start`), else a new one here
     workers: int | None = None  # None: as many as the cluster's GPUs (or CPUs) allow
     cpus_per_worker: float = 1.0
     gpus_per_worker: float | None = None  # None: 1 if the cluster has GPUs and device != cpu
@@ -64,8 +63,10 @@ class ClusterOptions:
 
 
 def connect(address: str) -> bool:
-    """Join the cluster at ``address``; True if this call started Ray here (so the caller
-    shuts it down). Already connected (a test, a notebook): that connection is used."""
+    """Join the cluster at ``address`` (HOST:PORT of its head; "auto": the cluster this
+    machine belongs to, found through RAY_ADDRESS or a ``ray start`` here, else a new Ray on
+    this machine). True if this call connected (the caller disconnects); already connected
+    (a test, a notebook): that connection is used and False returned."""
     if ray.is_initialized():
         return False
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
