@@ -1,5 +1,5 @@
 """Shared setup of the cluster tests: small generated videos, the fixture models at
-MIN_SIZE_TEST 120 (as tests/cli/test_cli.py), a box threshold keeping about two patients per
+MIN_SIZE_TEST 120 (tests/small_models.py), a box threshold keeping about two patients per
 frame, and project contents compared instance by instance (uids aside: each run makes its own).
 """
 
@@ -11,19 +11,18 @@ from pathlib import Path
 import numpy as np
 
 from medpose_gui.core.project import Project
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS
 from tests.media.video_factory import make_indexed_video
+from tests.small_models import write_min120_config
 
-DET_WEIGHTS = DETECTRON2 / "model_final.pth"
-POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+DET_WEIGHTS = DETECTOR_WEIGHTS  # the in-repo fixture subset: every clone runs these tests
+POSE_WEIGHTS = CASUALTY_WEIGHTS
 VIDEO_FRAMES = {"clip_a": 7, "clip_b": 5}
 
 
 def make_workdir(work: Path, frames: dict[str, int] = VIDEO_FRAMES) -> tuple[Path, list[Path]]:
     """The detector config and the generated videos (160x120)."""
-    config = work / "slim_min120.yaml"
-    config.write_text(f"_BASE_: {DETECTRON2 / 'configs' / 'medic_pose_slim.yaml'}\n"
-                      "INPUT: {MIN_SIZE_TEST: 120}\n")
+    config = write_min120_config(work)
     videos = [make_indexed_video(work / f"{name}.mp4", n, size=(160, 120), textured=True)
               for name, n in frames.items()]
     return config, videos
