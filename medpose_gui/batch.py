@@ -1,20 +1,33 @@
-"""Headless inference of one input: what ``medpose-gui infer`` does for each video or folder.
+"""Headless inference of many inputs: one :class:`InputJob` per video or frame folder.
 
-The models run through the run service (:mod:`medpose_gui.runs`), exactly as in the window;
-this module only adds what the command line offers beside the project: the reference's
-``bbox_detections.json``, COCO results and annotated frames. Models are loaded before the
-project is created, so a bad model file leaves no empty project behind.
+A job is the driver's side of one input, the same whether the frames are computed here
+(:func:`run_local`) or on a Ray cluster (:mod:`medpose_gui.runs.cluster`): it plans the
+work (:meth:`InferenceService.prepare` on its project), stores each batch of results as it
+arrives (:meth:`InferenceService.store`, the only way results enter a project) and writes
+what the command line offers beside the project: COCO results, the reference's
+``bbox_detections.json`` and annotated frames. The models run through the run service
+(:mod:`medpose_gui.runs`), exactly as in the window.
+
+Only the process running the jobs writes their projects (the single-writer lock). A project
+is opened for its first stored batch and closed when its outputs are written, so an archive
+of thousands of inputs does not hold thousands of open files; a project another program
+holds at that moment fails its input, not the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from medpose_gui.media import FrameSource
-from medpose_gui.runs import RunSettings
+from medpose_gui.core.annotations import Instance
+from medpose_gui.core.project import Project
+from medpose_gui.media import open_media
+from medpose_gui.runs.service import RunReport
 from medpose_gui.session import open_or_create_project
+
+FramesFn = Callable[[int], Sequence[int]]  # number of frames -> the frames to run
 
 
 class BatchError(Exception):
@@ -76,46 +89,117 @@ def remove_project_files(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def infer_to_project(
-    media_path: str | Path,
-    source: FrameSource,
-    frames: Sequence[int],
-    settings: RunSettings,
-    outputs: InferOutputs,
-    *,
-    service=None,
-    resume: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    log: Callable[[str], None] | None = None,
-) -> InferSummary:
-    """Run both models on ``frames`` of ``source`` and store the predictions in the project."""
-    from medpose_gui.runs import InferenceService
-    from medpose_gui.runs.outputs import RawResults, write_bbox_json, write_vis_frames
+@dataclass
+class InputJob:
+    """One input of a run, seen from the process that owns its project."""
 
-    service = service or InferenceService()
-    models = service.load(settings)  # a bad model file fails before any project exists
-    make_parent_folders(outputs.project, outputs.coco_predictions, outputs.bbox_json)
-    keep_raw = outputs.bbox_json or outputs.vis_dir
-    raw = RawResults()
-    created = not outputs.project.exists()
-    with open_or_create_project(outputs.project, media_path, source) as project:
+    media: str
+    outputs: InferOutputs
+    todo: list[int] = field(default_factory=list)  # frames to compute, ascending
+    fingerprint: str = ""  # of the media, as the project records it (workers check theirs)
+    report: RunReport = field(default_factory=RunReport)
+    created: bool = False  # this run created the project
+    _stored: set[int] = field(default_factory=set)
+    _project: Project | None = None
+    _raw: dict[int, list[Instance]] | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.media)
+
+    @property
+    def done(self) -> bool:
+        return len(self._stored) >= len(self.todo)
+
+    def plan(self, service: Any, models: Any, frames: FramesFn, *, resume: bool) -> None:
+        """Open the media and the project (created if new), check and record the models, and
+        decide the frames to compute; the project is closed again until results arrive."""
+        make_parent_folders(self.outputs.project, self.outputs.coco_predictions,
+                            self.outputs.bbox_json)
+        with open_media(self.media) as source:
+            chosen = list(frames(len(source)))
+            self.created = not self.outputs.project.exists()
+            with open_or_create_project(self.outputs.project, self.media, source) as project:
+                self.fingerprint = project.media.fingerprint
+                try:
+                    self.todo = service.prepare(project, models, chosen, resume=resume)
+                except BaseException:
+                    project.close()
+                    self.abandon()
+                    raise
+        self.report = RunReport(frames_asked=len(chosen), frames_to_compute=len(self.todo),
+                                device=str(models.device), batch_size=models.batch_size)
+        self._raw = {} if (self.outputs.bbox_json or self.outputs.vis_dir) else None
+
+    def store(self, service: Any, models: Any, batch: dict[int, list[Instance]]) -> int:
+        """Store one batch of results as it arrives; returns the number of new frames.
+
+        Frames this run already stored are dropped: a shard re-run after its worker was
+        lost may bring some again, and nothing is stored twice.
+        """
+        fresh = {int(f): v for f, v in batch.items() if int(f) not in self._stored}
+        if not fresh:
+            return 0
+        if self._project is None:
+            self._project = Project.open(self.outputs.project)
+        stored = service.store(self._project, models, fresh)
+        self._stored.update(fresh)
+        self.report.add(stored)
+        self.report.frames_done = len(self._stored)
+        if self._raw is not None:
+            self._raw.update(fresh)
+        return len(fresh)
+
+    def finish(self, models: Any) -> InferSummary:
+        """Write the side outputs (from the project and this run's raw results); close."""
+        from medpose_gui.runs.outputs import write_bbox_json, write_vis_frames
+
+        out = self.outputs
         try:
-            report = service.run(project, source, frames, settings, resume=resume,
-                                 progress=progress, log=log, models=models,
-                                 on_results=raw.add if keep_raw else None)
-        except BaseException:
-            if created and not project.annotated_frames():
-                project.close()
-                remove_project_files(outputs.project)  # a failed first run leaves nothing
-            raise
-        if outputs.coco_predictions:
-            from medpose_gui.formats import export_coco_results
-            export_coco_results(project, outputs.coco_predictions)
-        if outputs.bbox_json:
-            write_bbox_json(outputs.bbox_json, source, raw, models.detector.class_names)
-        if outputs.vis_dir:
-            schemas = {c.name: c.schema for c in project.categories}
-            write_vis_frames(Path(outputs.vis_dir), source, raw, schemas)
-    return InferSummary(outputs.project, report.frames_done, report.instances_stored,
-                        report.cancelled, report.frames_asked - report.frames_to_compute,
-                        report.policy_text())
+            if out.coco_predictions:
+                from medpose_gui.formats import export_coco_results
+
+                if self._project is None:
+                    self._project = Project.open(out.project)
+                export_coco_results(self._project, out.coco_predictions)
+            if out.bbox_json or out.vis_dir:
+                with open_media(self.media) as source:
+                    if out.bbox_json:
+                        write_bbox_json(out.bbox_json, source, self._raw or {},
+                                        models.detector.class_names)
+                    if out.vis_dir:
+                        if self._project is None:
+                            self._project = Project.open(out.project)
+                        schemas = {c.name: c.schema for c in self._project.categories}
+                        write_vis_frames(Path(out.vis_dir), source, self._raw or {}, schemas)
+        finally:
+            self.close()
+        r = self.report
+        return InferSummary(out.project, r.frames_done, r.instances_stored, r.cancelled,
+                            r.frames_asked - r.frames_to_compute, r.policy_text())
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
+            self._project = None
+
+    def abandon(self) -> None:
+        """The run stops without finishing this input: close, and remove the project if this
+        run created it and stored nothing in it (a failed first run leaves nothing)."""
+        self.close()
+        if self.created and not self._stored:
+            remove_project_files(self.outputs.project)
+
+
+def run_local(job: InputJob, service: Any, models: Any, *,
+              advance: Callable[[int], None] | None = None,
+              log: Callable[[str], None] | None = None) -> None:
+    """Compute ``job``'s frames here, storing each batch as it finishes (the same
+    :meth:`InferenceService.predict` a cluster worker runs, the same store as its driver)."""
+    def on_batch(batch: dict[int, list[Instance]]) -> None:
+        added = job.store(service, models, batch)
+        if advance is not None:
+            advance(added)
+
+    with open_media(job.media) as source:
+        service.predict(models, source, job.todo, on_batch=on_batch, log=log)

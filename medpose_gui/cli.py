@@ -1,7 +1,7 @@
 """The ``medpose-gui`` command: the app, and headless sub-commands for batch work.
 
     medpose-gui [PATH]                  open the app (PATH: video, image folder or .medpose)
-    medpose-gui infer INPUT --detector W --pose W [...]
+    medpose-gui infer INPUT... --detector W --pose W [--ray [ADDRESS]] [...]
     medpose-gui export P.medpose --coco OUT.json [...]
     medpose-gui extract-frames VIDEO OUTDIR
     medpose-gui render P.medpose OUT.mp4
@@ -28,11 +28,8 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13  # the shell's status for a program ended by SIGPIPE (13)
@@ -56,45 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                     ".medpose project).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from medpose_gui.infer_command import add_cli_parser as add_infer_command
 
-    p = sub.add_parser("infer", help="run detector + pose estimator on a video or image folder",
-                       description="Detect people and estimate their poses on every frame (or "
-                                   "--frames) and store them in a project; optionally also write "
-                                   "COCO results, the reference's bbox_detections.json and "
-                                   "annotated frame images.")
-    p.add_argument("input", metavar="INPUT", help="video file or folder of images")
-    p.add_argument("--detector", required=True, metavar="W", help="detectron2 model_final.pth")
-    p.add_argument("--detector-config", metavar="Y", help="detectron2 YAML config (test settings)")
-    p.add_argument("--pose", required=True, metavar="W",
-                   help="mmpose ViTPose checkpoint (.pth) for the kept categories (patients)")
-    p.add_argument("--user-pose", metavar="W",
-                   help="ViTPose checkpoint for 'user' boxes (with --categories patient,user)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
-    p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
-                   help="fp16 = half precision autocast, CUDA only (default fp32)")
-    p.add_argument("--out", metavar="P.medpose",
-                   help="project to write (default: beside INPUT, INPUT.medpose); an existing "
-                        "project of the same media is updated, approved frames are kept")
-    p.add_argument("--coco-predictions", metavar="F.json", help="also write COCO keypoint results")
-    p.add_argument("--bbox-json", metavar="F.json",
-                   help="also write the reference's bbox_detections.json")
-    p.add_argument("--vis-dir", metavar="DIR", help="also write annotated frame images here")
-    p.add_argument("--score-threshold", type=float, default=REFERENCE_SCORE_THRESHOLD,
-                   help="keep boxes scoring at least this (reference demo: "
-                        f"{REFERENCE_SCORE_THRESHOLD})")
-    p.add_argument("--categories", default=",".join(REFERENCE_CATEGORIES),
-                   help="comma-separated detector classes to keep, by name or 0-based id, or "
-                        "'all' (reference demo: patient)")
-    p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
-                   help="frames per batch (default 4 on a GPU, 1 on the CPU; halved "
-                        "automatically on out-of-memory)")
-    p.add_argument("--resume", action="store_true",
-                   help="skip frames these models already predicted (finish a cancelled run)")
-    p.add_argument("--frames", metavar="A:B", help="frame range, Python slice style (e.g. 0:100)")
-    p.add_argument("--trust-checkpoint", action="store_true",
-                   help="load checkpoints that need full unpickling (runs code from the file: "
-                        "only for files from a source you trust)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_infer_command(sub)  # first in --help: the command most runs start with
 
     p = sub.add_parser("export", help="export a project as COCO keypoints for retraining")
     p.add_argument("project", metavar="P.medpose")
@@ -146,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -222,41 +183,6 @@ def _project_path(out: str | None, media: str | Path) -> Path:
 
 
 # -- commands -----------------------------------------------------------------------------------
-
-def cmd_infer(args: argparse.Namespace) -> int:
-    from medpose_gui.batch import InferOutputs, infer_to_project, resolve_categories
-    from medpose_gui.media import open_media
-    from medpose_gui.runs import InferenceService, RunSettings
-
-    with open_media(args.input) as source:  # bad media fails before torch is even imported
-        frames = parse_frame_range(args.frames, len(source))
-        settings = RunSettings(
-            detector=args.detector, pose={}, detector_config=args.detector_config,
-            score_threshold=args.score_threshold, device=args.device, precision=args.precision,
-            batch_size=args.batch_size, trust_checkpoint=args.trust_checkpoint)
-        service = InferenceService()
-        categories = resolve_categories(args.categories, service.detector_classes(settings))
-        settings = replace(settings, categories=categories, pose={
-            c: (args.user_pose if c == "user" and args.user_pose else args.pose)
-            for c in categories})
-        outputs = InferOutputs(_project_path(args.out, args.input), args.coco_predictions,
-                               args.bbox_json, args.vis_dir)
-        bar, update = _progress_bar(len(frames), "frame", args.quiet, "infer")
-        try:
-            summary = infer_to_project(args.input, source, frames, settings, outputs,
-                                       service=service, resume=args.resume, progress=update,
-                                       log=bar.write)
-        finally:
-            bar.close()
-    skipped = f" ({summary.skipped} approved or already predicted frames skipped)" \
-        if summary.skipped else ""
-    print(f"{summary.frames} frames, {summary.instances} instances -> {summary.project}{skipped}")
-    if summary.policy:
-        print(f"kept your work: {summary.policy}")
-    if summary.cancelled:
-        print("cancelled: run again with --resume to finish", file=sys.stderr)
-    return EXIT_OK
-
 
 def cmd_export(args: argparse.Namespace) -> int:
     from medpose_gui.exports import export_coco_with_frames
@@ -359,7 +285,6 @@ def cmd_import_bbox(args: argparse.Namespace) -> int:
 
 
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "infer": cmd_infer,
     "export": cmd_export,
     "extract-frames": cmd_extract_frames,
     "render": cmd_render,
@@ -370,7 +295,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 # -- entry point --------------------------------------------------------------------------------
 
-def _is_user_error(exc: BaseException) -> bool:
+def is_user_error(exc: BaseException) -> bool:
     """Our packages' own exception classes describe bad input; anything else is a bug.
     SQLite's errors too: a damaged project file is bad input, not a bug (the project
     turns the ones it expects into ProjectError; this catches any that slip through)."""
@@ -394,7 +319,8 @@ def _run_app(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted,
-    141 the reader of the output went away)."""
+    141 the reader of the output went away; ``infer`` over several inputs: 1 when some of
+    them failed)."""
     try:
         try:
             return _dispatch(list(sys.argv[1:] if argv is None else argv))
@@ -429,7 +355,7 @@ def _dispatch(argv: list[str]) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if not _is_user_error(exc):
+        if not is_user_error(exc):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

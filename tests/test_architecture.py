@@ -25,13 +25,16 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"session", "exports", "batch", "runs"}),  # Qt-free services of window and CLI
     frozenset({"widgets"}),
     frozenset({"app"}),  # the main window
-    frozenset({"cli", "__main__"}),  # the entry points
+    frozenset({"cli", "__main__", "infer_command"}),  # the entry points
 )
 
 QT = ("PySide6", "shiboken6", "pyqtgraph")
 TORCH = ("torch", "torchvision", "timm")
 # Only these parts may use Qt; everything else is shared with the command line.
 QT_PARTS = frozenset({"widgets", "app"})
+# Ray (an optional extra) only where `infer --ray` needs it: the cluster driver, and the
+# command that connects and disconnects.
+RAY_MODULES = frozenset({"medpose_gui.runs.cluster", "medpose_gui.infer_command"})
 
 # Rooms of medpose_gui.widgets, bottom first: a room may import its own modules and the
 # rooms below it, never a room above it.
@@ -184,6 +187,12 @@ def test_models_files_and_media_know_no_qt_nor_the_window(part):
 def test_qt_is_used_only_by_the_widgets_and_the_window():
     wrong = [f"{module}:{imp.line} imports {imp.module}" for module, imp in ALL_IMPORTS
              if part_of(module) not in QT_PARTS and _is(imp, QT)]
+    assert not wrong, _report(wrong)
+
+
+def test_ray_is_imported_only_by_the_cluster_driver_and_the_infer_command():
+    wrong = [f"{module}:{imp.line} imports {imp.module}" for module, imp in ALL_IMPORTS
+             if _is(imp, ("ray",)) and module not in RAY_MODULES]
     assert not wrong, _report(wrong)
 
 

@@ -88,7 +88,7 @@ def inferred(workdir, threshold):
     return out, video.with_suffix(".medpose")
 
 
-def test_help_lists_every_command_without_importing_torch():
+def test_help_lists_every_command_without_importing_torch_qt_or_ray():
     result = _run_module("--help")
     assert result.returncode == 0, result.stderr
     for command in ("infer", "export", "extract-frames", "render", "import-coco", "import-bbox"):
@@ -96,9 +96,9 @@ def test_help_lists_every_command_without_importing_torch():
     probe = subprocess.run(
         [sys.executable, "-c", "import sys\nfrom medpose_gui import cli\n"
          "try:\n    cli.main(['infer', '--help'])\nexcept SystemExit as e:\n    code = e.code\n"
-         "print(code, 'torch' in sys.modules, 'PySide6' in sys.modules)"],
+         "print(code, 'torch' in sys.modules, 'PySide6' in sys.modules, 'ray' in sys.modules)"],
         cwd=REPO, capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(REPO)})
-    assert probe.stdout.strip().splitlines()[-1] == "0 False False"
+    assert probe.stdout.strip().splitlines()[-1] == "0 False False False"
 
 
 def test_missing_video_is_reported_as_error_with_exit_2_not_a_traceback(tmp_path):
