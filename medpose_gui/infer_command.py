@@ -176,6 +176,7 @@ class _Infer:
     def _load_models(self) -> None:
         from medpose_gui.batch import resolve_categories
         from medpose_gui.runs import InferenceService, RunSettings
+        from medpose_gui.runs.settings import pose_models
 
         a = self.args
         settings = RunSettings(
@@ -188,7 +189,7 @@ class _Infer:
         here = replace(settings, device="cpu") if a.ray is not None else settings
         self.service = InferenceService()
         categories = resolve_categories(a.categories, self.service.detector_classes(here))
-        pose = {c: (a.user_pose if c == "user" and a.user_pose else a.pose) for c in categories}
+        pose = pose_models(categories, a.pose, a.user_pose)
         self.settings = replace(settings, categories=categories, pose=pose)
         self.models = self.service.load(replace(here, categories=categories, pose=pose))
 

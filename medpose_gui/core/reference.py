@@ -19,6 +19,9 @@ REFERENCE_CATEGORIES: tuple[str, ...] = ("patient",)
 # The ViTPose test config runs flip test (test_cfg flip_test=True).
 REFERENCE_FLIP_TEST = True
 
+# The class of the medics' own arms and hands; its persons get the user pose model (6 points).
+USER_CATEGORY = "user"
+
 # Which keypoint schema each detector class is annotated with (the casualty model predicts
 # the 21 model points; the user model the 6 arm/hand points).
 SCHEMA_OF_CATEGORY: dict[str, str] = {"patient": "medic_casualty", "user": "medic_user"}

@@ -7,10 +7,14 @@ from its arguments, the cluster runner ships it to its workers. The run service
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from medpose_gui.core.reference import REFERENCE_CATEGORIES, REFERENCE_SCORE_THRESHOLD
+from medpose_gui.core.reference import (
+    REFERENCE_CATEGORIES,
+    REFERENCE_SCORE_THRESHOLD,
+    USER_CATEGORY,
+)
 
 PRECISIONS = ("fp32", "fp16")
 
@@ -77,6 +81,15 @@ class RunSettings:
         if not weights:
             raise RunSettingsError(f"no pose model chosen for category {category!r}")
         return weights
+
+
+def pose_models(categories: Iterable[str], casualty: str | None,
+                user: str | None) -> dict[str, str]:
+    """The pose checkpoint of each category: the user model for the medics' own arms
+    (``user``), the casualty model for every other class; a category without a model is
+    left out (:meth:`RunSettings.problems` then names it)."""
+    chosen = {c: (user if c == USER_CATEGORY else casualty) for c in categories}
+    return {c: w for c, w in chosen.items() if w}
 
 
 def default_batch_size(device_type: str) -> int:

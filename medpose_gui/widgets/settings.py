@@ -17,8 +17,9 @@ from medpose_gui.core.reference import (
     DETECTOR_CLASS_NAMES,
     REFERENCE_CATEGORIES,
     REFERENCE_SCORE_THRESHOLD,
+    USER_CATEGORY,
 )
-from medpose_gui.runs import RunSettings
+from medpose_gui.runs.settings import RunSettings, pose_models
 
 ORGANIZATION = "medpose-gui"
 APPLICATION = "medpose-gui"
@@ -48,7 +49,7 @@ class ModelSettings:
                                         ("Detector config", self.detector_config, False),
                                         ("Pose weights", self.pose_weights, True),
                                         ("User pose weights", self.user_pose_weights,
-                                         "user" in self.categories)):
+                                         USER_CATEGORY in self.categories)):
             if not value:
                 if required:
                     out.append(f"{label}: no file chosen")
@@ -67,10 +68,11 @@ class ModelSettings:
     def run_settings(self) -> RunSettings:
         """These settings as the run service takes them (the user pose model serves the
         'user' category, the casualty model every other)."""
-        pose = {c: (self.user_pose_weights if c == "user" else self.pose_weights)
-                for c in (*self.categories, *DETECTOR_CLASS_NAMES)}
+        # Every class's model, not only the kept ones': a drawn box may be of any category.
+        pose = pose_models((*self.categories, *DETECTOR_CLASS_NAMES), self.pose_weights,
+                           self.user_pose_weights)
         return RunSettings(
-            detector=self.detector_weights, pose={c: w for c, w in pose.items() if w},
+            detector=self.detector_weights, pose=pose,
             detector_config=self.detector_config or None, categories=tuple(self.categories),
             score_threshold=self.detection_threshold, keypoint_threshold=self.keypoint_threshold,
             device=self.device, batch_size=self.batch_size or None)
