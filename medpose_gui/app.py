@@ -62,6 +62,11 @@ from medpose_gui.widgets.window.actions import (
 from medpose_gui.widgets.window.app_identity import app_icon, schedule_smoke_exit
 from medpose_gui.widgets.window.recent_menu import RecentFilesMenu
 from medpose_gui.widgets.window.startup import AfterFirstPaint, prepare_app
+from medpose_gui.widgets.window.startup_trace import report as report_startup
+from medpose_gui.widgets.window.startup_trace import trace_startup
+
+# Start loading the models this long after the window was built even if no frame came yet.
+WARM_UP_FALLBACK_MS = 3000
 
 
 def _column(parent: QWidget, *widgets: tuple[QWidget, int]) -> QWidget:
@@ -120,7 +125,10 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
         preload = self.settings.models().run_settings() if preload_models else None
-        AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload))
+        self._opening_at_start = False  # open_path_soon: wait for its first frame
+        # torch and the models load once the first frame (or the empty window) is painted.
+        AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload),
+                        fallback_ms=WARM_UP_FALLBACK_MS, ready=self._first_view_settled)
         # The welcome message, then model setup if the model files are missing.
         self.model_setup.first_run(show_first_run)
 
@@ -294,6 +302,20 @@ class MainWindow(QMainWindow):
     def num_frames(self) -> int:
         return 0 if self.project is None else int(self.project.media.num_frames)
 
+    def _first_view_settled(self) -> bool:
+        return self.frame_view.image_size is not None or not self._opening_at_start
+
+    def open_path_soon(self, path: str | Path) -> None:
+        """Open ``path`` once the window is shown (the command line's PATH); the model
+        warm-up waits for its first frame."""
+        self._opening_at_start = True
+
+        def open_now() -> None:
+            if not self.open_path(path):
+                self._opening_at_start = False
+
+        QTimer.singleShot(0, open_now)
+
     def open_path(self, path: str | Path) -> bool:
         """Open a video, frame folder or .medpose project; False (and a message) on failure."""
         return self.sessions.open_path(path)
@@ -398,12 +420,14 @@ class MainWindow(QMainWindow):
 def run_app(path: str | None = None) -> int:
     """Start the GUI (optionally opening ``path``); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    splash = prepare_app(app)
+    prepare_app(app)
     window = MainWindow()
+    trace_startup(window.frame_view.viewport(), lambda: window.frame_view.image_size is not None)
+    window.inference.warmingUp.connect(lambda: report_startup("warm-up-started"))
+    window.inference.warmedUp.connect(lambda: report_startup("warm-up-done"))
     window.show()
-    splash.finish(window)
     if path:
-        QTimer.singleShot(0, lambda: window.open_path(path))
+        window.open_path_soon(path)
     schedule_smoke_exit(window)
     return app.exec()
 
