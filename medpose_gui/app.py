@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         # torch and the models load once the first frame (or the empty window) is painted.
         AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload),
                         fallback_ms=WARM_UP_FALLBACK_MS, ready=self._first_view_settled)
-        # The welcome message, then model setup if the model files are missing.
+        # The first run: the Models dialog with a welcome text.
         self.model_setup.first_run(show_first_run)
 
     # -- construction ----------------------------------------------------------------
@@ -200,7 +200,6 @@ class MainWindow(QMainWindow):
             "actionRunInference": self.runs.ask_frames,
             "actionCancelInference": self.inference.cancel,
             "actionModels": self.model_setup.open_models,
-            "actionModelSetup": self.model_setup.open_setup,
             "actionModelQuality": self.show_model_quality,
             "actionShortcuts": self.show_shortcuts,
             "actionAbout": lambda: message(self, "About medpose-gui", ABOUT_TEXT),
@@ -243,7 +242,7 @@ class MainWindow(QMainWindow):
                                                                          msg))
         for source in (self.navigator, self.exporter, self.runs):
             source.message.connect(self.status.showMessage)
-        for source in (self.exporter, self.runs):
+        for source in (self.exporter, self.runs, self.model_setup):
             source.failed.connect(self.show_error)
         # Load newly chosen models in the background, before they are needed.
         self.model_setup.modelsChosen.connect(lambda m: self.inference.warm_up(m.run_settings()))

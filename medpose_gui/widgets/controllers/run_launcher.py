@@ -23,6 +23,11 @@ from medpose_gui.widgets.dialogs.run_dialog import RunDialog, frames_for, resume
 from medpose_gui.widgets.settings import AppSettings
 
 
+def _named(name: str, path: str) -> str:
+    """``partial-body-detector (model_final.pth)``: the registry name and the file."""
+    return f"{name} ({Path(path).name})" if name else Path(path).name
+
+
 class RunLauncher(QObject):
     message = Signal(str, int)  # status-bar text, milliseconds
     failed = Signal(str, str)  # title, message
@@ -44,9 +49,9 @@ class RunLauncher(QObject):
         models = self.settings.models()
         if models.problems():
             return self._model_setup.open_models(then=self.ask_frames)
-        summary = (f"Detector: {Path(models.detector_weights).name}   Pose: "
-                   f"{Path(models.pose_weights).name}   Device: {models.device}   "
-                   f"Threshold: {models.detection_threshold:g}")
+        summary = (f"Detector: {_named(models.detector_model, models.detector_weights)}   "
+                   f"Pose: {_named(models.pose_model, models.pose_weights)}   "
+                   f"Device: {models.device}   Threshold: {models.detection_threshold:g}")
         nav = self._navigator
         dialog = RunDialog(nav.num_frames, nav.current, summary, self._parent)
 
@@ -74,7 +79,7 @@ class RunLauncher(QObject):
         problems = models.problems()
         if problems:
             self.failed.emit("Models not set up", "\n".join(problems)
-                             + "\n\nChoose the model files in Inference > Models…")
+                             + "\n\nChoose the models in Inference › Models…")
             return False
         return self._inference.start(media_path, frames, models.run_settings(), resume=resume)
 
