@@ -48,6 +48,7 @@ from medpose_gui.widgets.dialogs.messages import ABOUT_TEXT, message
 from medpose_gui.widgets.dialogs.model_quality import QualityPanel
 from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
 from medpose_gui.widgets.frame_view import FrameView
+from medpose_gui.widgets.frame_view.key_bindings import ForwardPointKeys
 from medpose_gui.widgets.panels.display_filters import DisplayFilters
 from medpose_gui.widgets.panels.instance_panel import InstancePanel
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
@@ -225,6 +226,9 @@ class MainWindow(QMainWindow):
         fv.drawBoxModeChanged.connect(a["actionDrawBox"].setChecked)
         fv.hoverText.connect(self.status.set_hover)
         self.panel.instanceSelected.connect(lambda uid: fv.select(uid))
+        self.panel.keypointChosen.connect(fv.select_keypoint)
+        # V and Alt+arrows on a point chosen in the inspector act as in the frame view.
+        self.panel.table.installEventFilter(ForwardPointKeys(fv, self))
         self.panel.editRequested.connect(self.edits.push)
         self.panel.placeRequested.connect(fv.begin_place_keypoint)
         self.filters.optionsChanged.connect(lambda opts: fv.set_display_options(**opts))
@@ -242,6 +246,8 @@ class MainWindow(QMainWindow):
                                                                          msg))
         for source in (self.navigator, self.exporter, self.runs):
             source.message.connect(self.status.showMessage)
+        for source in (self.exporter, self.runs):
+            source.noted.connect(self.status.set_note)
         for source in (self.exporter, self.runs, self.model_setup):
             source.failed.connect(self.show_error)
         # Load newly chosen models in the background, before they are needed.
@@ -276,6 +282,8 @@ class MainWindow(QMainWindow):
         # Results of a run are stored in the open project: nothing else opens meanwhile.
         self.sessions.set_busy("Wait for the inference run to finish or cancel it."
                                if running else "")
+        if running:
+            self.status.set_note("")  # the last run's summary is over; this run's comes
         self._set_enabled()
 
     # -- the open project ------------------------------------------------------------
@@ -351,6 +359,8 @@ class MainWindow(QMainWindow):
             self.show_notice("About this project", "\n\n".join(notices))
 
     def _session_ending(self) -> None:
+        self.status.set_note("")
+        self.timeline.set_media(0, 0.0)  # its empty state until the next media
         self.navigator.stop()
         self.display.set_project(None)
         self.edits.set_project(None)

@@ -103,3 +103,23 @@ def test_after_first_paint_falls_back_to_a_timer_for_a_window_never_shown(qtbot)
     calls = []
     AfterFirstPaint(widget, lambda: calls.append(1), fallback_ms=100)
     qtbot.waitUntil(lambda: calls == [1], timeout=5000)
+
+
+def test_after_first_paint_can_wait_for_a_paint_that_is_ready(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from medpose_gui.widgets.window.startup import AfterFirstPaint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls, ready = [], []
+    AfterFirstPaint(widget, lambda: calls.append(1), fallback_ms=60_000,
+                    ready=lambda: bool(ready))  # e.g. "the first frame is on screen"
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.repaint()
+    qtbot.wait(50)
+    assert calls == []  # painted, but not ready
+    ready.append(True)
+    widget.repaint()
+    qtbot.waitUntil(lambda: calls == [1], timeout=5000)

@@ -30,6 +30,7 @@ def _named(name: str, path: str) -> str:
 
 class RunLauncher(QObject):
     message = Signal(str, int)  # status-bar text, milliseconds
+    noted = Signal(str)  # how a run ended: stays in the status bar until the next note
     failed = Signal(str, str)  # title, message
 
     def __init__(self, settings: AppSettings, sessions: SessionController,
@@ -100,15 +101,14 @@ class RunLauncher(QObject):
                                       models.run_settings())
 
     def report_finished(self, report: object) -> None:
-        """How a run ended, in the status bar; its messages and what the re-run policy kept
-        in a box."""
+        """How a run ended, as a note that stays in the status bar; its messages and what the
+        re-run policy kept in a box."""
         how = "cancelled" if report.cancelled else "finished"
         skipped = report.frames_asked - report.frames_to_compute
-        self.message.emit(
+        self.noted.emit(
             f"inference {how}: {report.frames_done} / {report.frames_to_compute} frames in "
             f"{report.seconds:.1f} s on {report.device}"
-            + (f" ({skipped} approved or already predicted frames skipped)" if skipped else ""),
-            10000)
+            + (f" ({skipped} approved or already predicted frames skipped)" if skipped else ""))
         lines = [*report.messages, *([report.policy_text()] if report.policy_text() else [])]
         if lines:
             message(self._parent, "Inference", "\n".join(lines))
