@@ -53,6 +53,12 @@ ERROR_STYLE = "color: #c03030"
 WEIGHTS_FILTER = "PyTorch checkpoints (*.pth *.pt *.pkl);;All files (*)"
 
 
+def _item_text(name: str, path: str) -> str:
+    """``partial-body-detector — model_final.pth`` (the file name alone when it is the name)."""
+    file = Path(path).name
+    return file if Path(path).stem == name else f"{name} — {file}"
+
+
 def _megabytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
 
@@ -155,7 +161,8 @@ class ModelFilesBox(QWidget):
         combo.currentIndexChanged.connect(lambda _i, r=role: self._selection_changed(r))
         path = QLabel("", self)
         path.setObjectName(f"path_{role}")
-        path.setWordWrap(True)
+        path.setWordWrap(True)  # long paths wrap; the minimum keeps descenders ("_") in
+        path.setMinimumHeight(path.fontMetrics().lineSpacing() + 4)
         path.setStyleSheet("color: #808080")
         add = QPushButton("Add file…", self)
         add.setObjectName(f"add_{role}")
@@ -196,7 +203,7 @@ class ModelFilesBox(QWidget):
             combo.blockSignals(True)
             combo.clear()
             for name, path in options:
-                combo.addItem(f"{name}  ({Path(path).name})", name)
+                combo.addItem(_item_text(name, path), name)
                 combo.setItemData(combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
             if not options:
                 combo.addItem(NOT_CONFIGURED, "")

@@ -86,6 +86,7 @@ class ModelsDialog(QDialog):
         self.intro.setObjectName("firstRunIntro")
         self.intro.setWordWrap(True)
         self.intro.setVisible(welcome)
+        self.intro.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.intro)
         files_group = QGroupBox("Model files (kept in the model registry, shared with "
                                 "medpose-gui infer)", self)
