@@ -127,6 +127,7 @@ def main() -> int:
         if args.models:
             register_fixture_models(tmp_path / "data")
 
+        load_before = os.getloadavg()
         kinds = ([] if args.no_cold else ["cold"]) + ["warm"]
         results: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
         cold_label = "cold"
@@ -139,7 +140,8 @@ def main() -> int:
 
     load = os.getloadavg()
     print(f"medpose-gui clip.mp4 (1280x720 H.264), {os.cpu_count()} CPUs, load average "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {args.repeat} starts each, "
+          f"(1/5/15 min) {' '.join(f'{v:.2f}' for v in load_before)} before, "
+          f"{' '.join(f'{v:.2f}' for v in load)} after; {args.repeat} starts each, "
           f"models {'registered' if args.models else 'none'}")
     print("seconds after the command (median, min-max; cpu = the app's own CPU seconds by "
           "then, median); budget: window 2.0, first frame 3.0")
