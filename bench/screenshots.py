@@ -98,13 +98,20 @@ def models_dialog(app: QApplication, tmp_path: Path, out: Path) -> None:
     from tests.gui.window_support import DETECTOR_CONFIG, DETECTOR_WEIGHTS, POSE_WEIGHTS
 
     registry = ModelRegistry()
-    finetuned = tmp_path / "detector_finetuned_2025-05.pth"
-    shutil.copyfile(DETECTOR_WEIGHTS, finetuned)
-    add_for_role(registry, DETECTOR_WEIGHTS, "detector")  # the catalogue name
-    add_for_role(registry, finetuned, "detector")  # a second detector to choose from
-    add_for_role(registry, POSE_WEIGHTS, "pose")
+    folder = tmp_path / "models"  # copies, so the dialog shows paths a user might have
+    folder.mkdir()
+    files = {name: folder / name for name in ("model_final.pth", "vitpose_casualty.pth",
+                                              "detector_finetuned_2025-05.pth")}
+    for name, source in (("model_final.pth", DETECTOR_WEIGHTS),
+                         ("vitpose_casualty.pth", POSE_WEIGHTS),
+                         ("detector_finetuned_2025-05.pth", DETECTOR_WEIGHTS)):
+        shutil.copyfile(source, files[name])
+    shutil.copyfile(DETECTOR_CONFIG, folder / "medic_pose.yaml")
+    add_for_role(registry, files["model_final.pth"], "detector")  # the catalogue name
+    add_for_role(registry, files["detector_finetuned_2025-05.pth"], "detector")  # a second
+    add_for_role(registry, files["vitpose_casualty.pth"], "pose")
     choose(registry, "detector", "partial-body-detector")
-    registry.set_chosen({CONFIG_KEY: str(DETECTOR_CONFIG)})
+    registry.set_chosen({CONFIG_KEY: str(folder / "medic_pose.yaml")})
     settings = QSettings(str(tmp_path / "dialog.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, show_first_run=False, preload_models=False)
     window.resize(1400, 900)

@@ -21,12 +21,17 @@ from medpose_gui.model_registry import (
     files_for_run,
 )
 from tests.cli_runner import run_cli
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import (
+    CASUALTY_WEIGHTS,
+    DETECTOR_CONFIG,
+    DETECTOR_WEIGHTS,
+    VITPOSE,
+    need_full,
+)
 
-DETECTOR_FILE = DETECTRON2 / "model_final.pth"
-DETECTOR_CONFIG = DETECTRON2 / "configs" / "medic_pose_slim.yaml"
-CASUALTY_FILE = VITPOSE / "vitpose_tiny_casualty_k21.pth"
-USER_FILE = VITPOSE / "vitpose_tiny_user_k6.pth"
+DETECTOR_FILE = DETECTOR_WEIGHTS
+CASUALTY_FILE = CASUALTY_WEIGHTS
+USER_FILE = VITPOSE / "vitpose_tiny_user_k6.pth"  # the full reference set only
 
 
 def test_nothing_configured_gives_no_files(data_dir):
@@ -68,6 +73,7 @@ def test_a_second_detector_is_added_beside_the_first_and_chosen(data_dir, tmp_pa
 
 
 def test_a_file_of_the_wrong_role_is_refused_saying_what_it_is(data_dir):
+    need_full()  # the 6-point user model
     registry = ModelRegistry()
     with pytest.raises(ModelRegistryError, match="pose model .21 keypoints.*not a detector"):
         add_for_role(registry, CASUALTY_FILE, DETECTOR_ROLE)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from medpose_gui.core.project import Project
 from medpose_gui.model_registry import ModelRegistry
 from tests.cli_runner import run_cli
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_WEIGHTS
 from tests.media.video_factory import make_indexed_video
 from tests.small_models import write_min120_config
 
-DET_WEIGHTS = DETECTRON2 / "model_final.pth"
-POSE_WEIGHTS = VITPOSE / "vitpose_tiny_casualty_k21.pth"
+DET_WEIGHTS = DETECTOR_WEIGHTS
+POSE_WEIGHTS = CASUALTY_WEIGHTS
 
 
 def test_infer_after_models_add_needs_no_model_options_and_says_which_files(
