@@ -61,13 +61,22 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+_frozen = threading.Event()  # the import garbage is frozen (once per process)
+_freezing = threading.Lock()
+
+
 def _freeze_import_garbage() -> None:
     """Importing torch leaves ~450,000 objects that live as long as the program. Python's full
     garbage collections scan every object while holding the GIL: triggered later (by the
     worker building a model), each froze the GUI thread for 100-300 ms. Frozen objects are
-    never scanned again."""
-    gc.collect()
-    gc.freeze()
+    never scanned again. Once per process, by the first worker that imported torch: a full
+    collection of a grown heap (a later window, a test session) would itself stall the GUI."""
+    with _freezing:
+        if _frozen.is_set():
+            return
+        gc.collect()
+        gc.freeze()
+        _frozen.set()
 
 
 class InferenceWorker(QObject):
