@@ -4,7 +4,8 @@ A QTimer asks to tick every 5 ms on the GUI thread and records the gaps between 
 much longer than 5 ms means the GUI thread was busy (decoding, drawing, storing results) and
 the window did not respond for that long. Scenarios, on a textured 1280x720 H.264 video:
 
-- start: the window's first layout and paint, then the models loading in the workers
+- start: the window's first layout and paint, then torch importing and the models loading in
+  the workers
 - idle: nothing happens (baseline of the timer itself on this machine)
 - scrub: the timeline cursor is dragged across the video at 60 Hz (random jumps, as a hand
   dragging fast); frames come from the cache or the loader thread, requests coalesce
@@ -106,9 +107,9 @@ def main() -> int:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - must live
     from medpose_gui.app import MainWindow
-    from medpose_gui.widgets.window.startup import import_inference_libraries
 
-    import_inference_libraries(app).close()  # as run_app does, before the window exists
+    # As in run_app, torch is imported by the inference worker once the window is painted
+    # (the "start: models loading in worker" row shows what that costs the GUI thread).
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

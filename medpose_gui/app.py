@@ -48,6 +48,7 @@ from medpose_gui.widgets.dialogs.messages import ABOUT_TEXT, message
 from medpose_gui.widgets.dialogs.model_quality import QualityPanel
 from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
 from medpose_gui.widgets.frame_view import FrameView
+from medpose_gui.widgets.frame_view.key_bindings import ForwardPointKeys
 from medpose_gui.widgets.panels.display_filters import DisplayFilters
 from medpose_gui.widgets.panels.instance_panel import InstancePanel
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
@@ -62,6 +63,11 @@ from medpose_gui.widgets.window.actions import (
 from medpose_gui.widgets.window.app_identity import app_icon, schedule_smoke_exit
 from medpose_gui.widgets.window.recent_menu import RecentFilesMenu
 from medpose_gui.widgets.window.startup import AfterFirstPaint, prepare_app
+from medpose_gui.widgets.window.startup_trace import report as report_startup
+from medpose_gui.widgets.window.startup_trace import trace_startup
+
+# Start loading the models this long after the window was built even if no frame came yet.
+WARM_UP_FALLBACK_MS = 3000
 
 
 def _column(parent: QWidget, *widgets: tuple[QWidget, int]) -> QWidget:
@@ -120,8 +126,11 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
         preload = self.settings.models().run_settings() if preload_models else None
-        AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload))
-        # The welcome message, then model setup if the model files are missing.
+        self._opening_at_start = False  # open_path_soon: wait for its first frame
+        # torch and the models load once the first frame (or the empty window) is painted.
+        AfterFirstPaint(self.frame_view.viewport(), lambda: self.inference.warm_up(preload),
+                        fallback_ms=WARM_UP_FALLBACK_MS, ready=self._first_view_settled)
+        # The first run: the Models dialog with a welcome text.
         self.model_setup.first_run(show_first_run)
 
     # -- construction ----------------------------------------------------------------
@@ -192,7 +201,6 @@ class MainWindow(QMainWindow):
             "actionRunInference": self.runs.ask_frames,
             "actionCancelInference": self.inference.cancel,
             "actionModels": self.model_setup.open_models,
-            "actionModelSetup": self.model_setup.open_setup,
             "actionModelQuality": self.show_model_quality,
             "actionShortcuts": self.show_shortcuts,
             "actionAbout": lambda: message(self, "About medpose-gui", ABOUT_TEXT),
@@ -218,6 +226,9 @@ class MainWindow(QMainWindow):
         fv.drawBoxModeChanged.connect(a["actionDrawBox"].setChecked)
         fv.hoverText.connect(self.status.set_hover)
         self.panel.instanceSelected.connect(lambda uid: fv.select(uid))
+        self.panel.keypointChosen.connect(fv.select_keypoint)
+        # V and Alt+arrows on a point chosen in the inspector act as in the frame view.
+        self.panel.table.installEventFilter(ForwardPointKeys(fv, self))
         self.panel.editRequested.connect(self.edits.push)
         self.panel.placeRequested.connect(fv.begin_place_keypoint)
         self.filters.optionsChanged.connect(lambda opts: fv.set_display_options(**opts))
@@ -236,6 +247,8 @@ class MainWindow(QMainWindow):
         for source in (self.navigator, self.exporter, self.runs):
             source.message.connect(self.status.showMessage)
         for source in (self.exporter, self.runs):
+            source.noted.connect(self.status.set_note)
+        for source in (self.exporter, self.runs, self.model_setup):
             source.failed.connect(self.show_error)
         # Load newly chosen models in the background, before they are needed.
         self.model_setup.modelsChosen.connect(lambda m: self.inference.warm_up(m.run_settings()))
@@ -269,6 +282,8 @@ class MainWindow(QMainWindow):
         # Results of a run are stored in the open project: nothing else opens meanwhile.
         self.sessions.set_busy("Wait for the inference run to finish or cancel it."
                                if running else "")
+        if running:
+            self.status.set_note("")  # the last run's summary is over; this run's comes
         self._set_enabled()
 
     # -- the open project ------------------------------------------------------------
@@ -293,6 +308,20 @@ class MainWindow(QMainWindow):
     @property
     def num_frames(self) -> int:
         return 0 if self.project is None else int(self.project.media.num_frames)
+
+    def _first_view_settled(self) -> bool:
+        return self.frame_view.image_size is not None or not self._opening_at_start
+
+    def open_path_soon(self, path: str | Path) -> None:
+        """Open ``path`` once the window is shown (the command line's PATH); the model
+        warm-up waits for its first frame."""
+        self._opening_at_start = True
+
+        def open_now() -> None:
+            if not self.open_path(path):
+                self._opening_at_start = False
+
+        QTimer.singleShot(0, open_now)
 
     def open_path(self, path: str | Path) -> bool:
         """Open a video, frame folder or .medpose project; False (and a message) on failure."""
@@ -330,6 +359,8 @@ class MainWindow(QMainWindow):
             self.show_notice("About this project", "\n\n".join(notices))
 
     def _session_ending(self) -> None:
+        self.status.set_note("")
+        self.timeline.set_media(0, 0.0)  # its empty state until the next media
         self.navigator.stop()
         self.display.set_project(None)
         self.edits.set_project(None)
@@ -398,12 +429,14 @@ class MainWindow(QMainWindow):
 def run_app(path: str | None = None) -> int:
     """Start the GUI (optionally opening ``path``); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    splash = prepare_app(app)
+    prepare_app(app)
     window = MainWindow()
+    trace_startup(window.frame_view.viewport(), lambda: window.frame_view.image_size is not None)
+    window.inference.warmingUp.connect(lambda: report_startup("warm-up-started"))
+    window.inference.warmedUp.connect(lambda: report_startup("warm-up-done"))
     window.show()
-    splash.finish(window)
     if path:
-        QTimer.singleShot(0, lambda: window.open_path(path))
+        window.open_path_soon(path)
     schedule_smoke_exit(window)
     return app.exec()
 

@@ -1,7 +1,7 @@
 """The ``medpose-gui`` command: the app, and headless sub-commands for batch work.
 
     medpose-gui [PATH]                  open the app (PATH: video, image folder or .medpose)
-    medpose-gui infer INPUT... --detector W --pose W [--ray [ADDRESS]] [...]
+    medpose-gui infer INPUT... [--detector W] [--pose W] [--ray [ADDRESS]] [...]  (models: the registry's)
     medpose-gui export P.medpose --coco OUT.json [...]
     medpose-gui extract-frames VIDEO OUTDIR
     medpose-gui render P.medpose OUT.mp4

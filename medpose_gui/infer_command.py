@@ -7,6 +7,8 @@ process stores the results. Both paths plan, store and write outputs through the
 :class:`~medpose_gui.batch.InputJob` and compute through the same run service, so they
 store the same instances. Ray is imported only with ``--ray``.
 
+Models left out (``--detector``, ``--pose``...) are the model registry's, as in the window.
+
 Exit status: 0 all done; 1 some inputs failed (each named on stderr; the others are done);
 2 nothing ran (bad options or models, or the only input cannot be opened); 130 interrupted
 (Ctrl+C: stored batches stay; ``--resume`` finishes).
@@ -41,12 +43,18 @@ def add_cli_parser(subparsers: Any) -> None:
     p.add_argument("input", metavar="INPUT", nargs="+",
                    help="video file or folder of images; a .txt file lists inputs, one per "
                         "line (# comments; relative paths are relative to the list)")
-    p.add_argument("--detector", required=True, metavar="W", help="detectron2 model_final.pth")
-    p.add_argument("--detector-config", metavar="Y", help="detectron2 YAML config (test settings)")
-    p.add_argument("--pose", required=True, metavar="W",
-                   help="mmpose ViTPose checkpoint (.pth) for the kept categories (patients)")
+    p.add_argument("--detector", metavar="W",
+                   help="detectron2 model_final.pth or a registry name (default: the model "
+                        "registry's detector, see 'medpose-gui models')")
+    p.add_argument("--detector-config", metavar="Y",
+                   help="detectron2 YAML config (test settings; default with the registry's "
+                        "detector: its config)")
+    p.add_argument("--pose", metavar="W",
+                   help="mmpose ViTPose checkpoint (.pth) or registry name for the kept "
+                        "categories (patients); default: the registry's")
     p.add_argument("--user-pose", metavar="W",
-                   help="ViTPose checkpoint for 'user' boxes (with --categories patient,user)")
+                   help="ViTPose checkpoint for 'user' boxes (with --categories patient,user); "
+                        "default: the registry's, if configured")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
                    help="fp16 = half precision autocast, CUDA only (default fp32)")
@@ -110,7 +118,22 @@ def cmd_infer(args: argparse.Namespace) -> int:
         raise CliError("--workers and --gpus-per-worker need --ray")
     if args.ray is not None:
         _check_ray(args.ray)
+    _models_from_registry(args)
     return _Infer(args, inputs, projects).run()
+
+
+def _models_from_registry(args: argparse.Namespace) -> None:
+    """Models left out on the command line are the model registry's, the same the window
+    uses (:func:`~medpose_gui.model_registry.files_for_run`); say which files they are."""
+    from medpose_gui.model_registry import files_for_run
+
+    files, from_registry = files_for_run(args.detector, args.pose, args.user_pose,
+                                         args.detector_config)
+    if from_registry:
+        print("models from the registry ('medpose-gui models'):\n  "
+              + from_registry.replace("\n", "\n  "), flush=True)
+    args.detector, args.pose, args.user_pose = files.detector, files.pose, files.user_pose
+    args.detector_config = files.detector_config or None
 
 
 def _check_ray(address: str) -> None:

@@ -41,8 +41,9 @@ def server():
     stop_server(srv, thread)
 
 
-@pytest.fixture()
+@pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch) -> Path:
-    """An empty user data folder for the model registry (MEDPOSE_DATA_DIR)."""
+    """An empty user data folder for the model registry (MEDPOSE_DATA_DIR), for every test:
+    the window and ``infer`` read which models run from the registry, never the user's."""
     monkeypatch.setenv("MEDPOSE_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"

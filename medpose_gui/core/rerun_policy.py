@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from medpose_gui.core.annotations import Instance
 
@@ -49,6 +48,10 @@ def match_one_to_one(new: Sequence[Instance], old: Sequence[Instance],
     iou = box_iou(np.array([n.box for n in new]), np.array([o.box for o in old]))
     same = np.array([[n.category == o.category for o in old] for n in new])
     iou = np.where(same & (iou >= min_iou), iou, 0.0)
+    # Imported here: scipy.optimize takes 0.4-1.2 s to import, and the window imports this
+    # module before it first shows (bench/bench_startup.py); only a run's store needs it.
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(iou, maximize=True)
     return [(int(i), int(j)) for i, j in zip(rows, cols, strict=True) if iou[i, j] > 0.0]
 

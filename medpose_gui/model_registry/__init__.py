@@ -6,6 +6,8 @@
   or ``$MEDPOSE_DATA_DIR``): which file stands for which model here; :meth:`ModelRegistry.add`
   checks a file with the real loaders before recording it.
 - :func:`resolve_model`: a registry name or a path -> the weights file (for the GUI and CLI).
+- :func:`default_model_files`: the detector / patient pose / user pose files chosen for runs
+  (the window and ``medpose-gui infer`` both use it); :func:`choose`, :func:`add_for_role`.
 - :func:`download_model` / :func:`download_file`: resumable, size/hash-checked downloads.
 - :func:`add_cli_parser`: the ``models`` sub-command.
 
@@ -30,11 +32,24 @@ from medpose_gui.model_registry.install import download_model
 from medpose_gui.model_registry.model_file import ModelInfo, inspect_model_file
 from medpose_gui.model_registry.paths import DATA_DIR_ENV, data_dir, models_dir
 from medpose_gui.model_registry.registry import LocalModel, ModelRegistry, resolve_model
+from medpose_gui.model_registry.selection import (
+    DETECTOR_ROLE,
+    POSE_ROLE,
+    ROLES,
+    USER_POSE_ROLE,
+    ModelFiles,
+    add_for_role,
+    choices,
+    choose,
+    default_model_files,
+    files_for_run,
+)
 
 __all__ = [
     "CATALOGUE",
     "DATA_DIR_ENV",
     "DETECTOR",
+    "DETECTOR_ROLE",
     "POSE",
     "CatalogueEntry",
     "DownloadError",
@@ -42,13 +57,22 @@ __all__ = [
     "LocalModel",
     "ModelInfo",
     "ModelRegistry",
+    "ModelFiles",
     "ModelRegistryError",
+    "POSE_ROLE",
+    "ROLES",
+    "USER_POSE_ROLE",
+    "add_for_role",
     "add_cli_parser",
     "catalogue_entry",
+    "choices",
+    "choose",
     "data_dir",
+    "default_model_files",
     "direct_download_url",
     "download_file",
     "download_model",
+    "files_for_run",
     "format_listing",
     "inspect_model_file",
     "models_dir",

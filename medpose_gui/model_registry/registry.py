@@ -4,10 +4,15 @@ A small JSON file, ``<models dir>/registry.json``::
 
     {"format": 1, "models": [{"name": "casualty-pose", "kind": "pose", "path": "/abs/file.pth",
       "sha256": "...", "size": 123, "num_keypoints": 21, "schema": "medic_casualty",
-      "class_names": null, "source": "added" | "downloaded", "url": "", "added_at": "..."}]}
+      "class_names": null, "source": "added" | "downloaded", "url": "", "added_at": "..."}],
+     "chosen": {"detector": "partial-body-detector", "detector_config": "/abs/config.yaml",
+                "pose": "casualty-pose", "user_pose": "user-pose"}}
 
-Written atomically (a reader never sees half a file). Entries are only added after the file
-was loaded with the real loader (:func:`medpose_gui.model_registry.model_file.inspect_model_file`).
+``chosen`` says which registered model the window and ``medpose-gui infer`` use in each role
+(:mod:`medpose_gui.model_registry.selection`); a role not chosen falls back to its catalogue
+model. Older readers ignore the key. Written atomically (a reader never sees half a file).
+Entries are only added after the file was loaded with the real loader
+(:func:`medpose_gui.model_registry.model_file.inspect_model_file`).
 """
 
 from __future__ import annotations
@@ -66,32 +71,54 @@ class ModelRegistry:
         return self.directory / REGISTRY_FILE
 
     # -- file ------------------------------------------------------------------------------
-    def models(self) -> list[LocalModel]:
-        """Every configured model, in the order they were added."""
+    def _read(self) -> tuple[list[LocalModel], dict[str, str]]:
+        """The models and the chosen names of the registry file (both empty without a file)."""
         if not self.path.exists():
-            return []
+            return [], {}
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
                 raise ValueError("no 'models' list")
             if int(doc.get("format", 0)) > REGISTRY_FORMAT:
                 raise ValueError(f"written by a newer medpose-gui (format {doc['format']})")
-            return [LocalModel(**row) for row in doc["models"]]
+            chosen = doc.get("chosen") or {}
+            if not isinstance(chosen, dict):
+                raise ValueError("'chosen' is not a mapping")
+            return ([LocalModel(**row) for row in doc["models"]],
+                    {str(k): str(v) for k, v in chosen.items() if v})
         except (OSError, ValueError, TypeError) as exc:
             raise ModelRegistryError(f"{self.path}: unreadable model registry ({exc}); fix or "
                                      "delete it (the model files themselves are kept)") from None
 
-    def _save(self, models: list[LocalModel]) -> None:
+    def models(self) -> list[LocalModel]:
+        """Every configured model, in the order they were added."""
+        return self._read()[0]
+
+    def chosen(self) -> dict[str, str]:
+        """Role -> what was chosen for it (a model name; a path for ``detector_config``)."""
+        return self._read()[1]
+
+    def _save(self, models: list[LocalModel], chosen: dict[str, str] | None = None) -> None:
+        """Write ``models`` (and ``chosen``; None keeps the file's)."""
         from medpose_gui.formats.atomic import atomic_write_json
         from medpose_gui.formats.errors import FormatError
 
+        if chosen is None:
+            chosen = self.chosen()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             atomic_write_json(self.path, {"format": REGISTRY_FORMAT,
-                                          "models": [asdict(m) for m in models]}, indent=2)
+                                          "models": [asdict(m) for m in models],
+                                          "chosen": {k: v for k, v in chosen.items() if v}},
+                              indent=2)
         except (OSError, FormatError) as exc:
             raise ModelRegistryError(f"{self.path}: cannot save the model registry: "
                                      f"{exc}") from None
+
+    def set_chosen(self, changes: dict[str, str]) -> None:
+        """Record choices (role -> model name or config path; "" forgets the role's choice)."""
+        models, chosen = self._read()
+        self._save(models, {**chosen, **changes})
 
     def get(self, name: str) -> LocalModel | None:
         return next((m for m in self.models() if m.name == name), None)
@@ -104,12 +131,13 @@ class ModelRegistry:
         return old
 
     def remove(self, name: str) -> LocalModel:
-        """Forget a configured model (its file stays on disk)."""
-        models = self.models()
+        """Forget a configured model (its file stays on disk) and any choice of it."""
+        models, chosen = self._read()
         old = next((m for m in models if m.name == name), None)
         if old is None:
             raise ModelRegistryError(f"no configured model {name!r} in {self.path}")
-        self._save([m for m in models if m.name != name])
+        self._save([m for m in models if m.name != name],
+                   {role: value for role, value in chosen.items() if value != name})
         return old
 
     # -- operations ------------------------------------------------------------------------
@@ -121,7 +149,13 @@ class ModelRegistry:
         count), else the file's stem. Naming a catalogue model the file does not fit is
         refused. Returns the new entry and the one it replaced (or None).
         """
-        info = inspect_model_file(path, trust=trust)
+        return self.register(inspect_model_file(path, trust=trust), name, source=source,
+                             url=url)
+
+    def register(self, info: ModelInfo, name: str | None = None, *, source: str = "added",
+                 url: str = "") -> tuple[LocalModel, LocalModel | None]:
+        """Record a file already checked by :func:`inspect_model_file` (see :meth:`add`)."""
+        path = info.path
         fits = matching_entry(info.kind, num_keypoints=info.num_keypoints,
                               num_classes=len(info.class_names or ()), entries=self.catalogue)
         if name is None:

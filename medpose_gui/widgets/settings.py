@@ -1,8 +1,14 @@
-"""Remembered user settings (QSettings): model files, thresholds, device, recent files.
+"""Remembered user settings: thresholds, device, categories, recent files (QSettings), and
+the model files, which come from the model registry.
 
-Tests isolate settings by passing their own ``QSettings(path, QSettings.IniFormat)`` or by
-setting the environment variable ``MEDPOSE_SETTINGS`` to an ini file path; otherwise the
-platform's native store under organisation "medpose-gui" is used.
+Which model files run is the model registry's answer
+(:func:`medpose_gui.model_registry.default_model_files`), the same for the window and
+``medpose-gui infer``: :meth:`AppSettings.models` reads it, :meth:`AppSettings.set_models`
+records the chosen registry names there. Only the window's own run preferences live in
+QSettings. Tests isolate settings by passing their own ``QSettings(path,
+QSettings.IniFormat)`` or by setting the environment variable ``MEDPOSE_SETTINGS`` to an ini
+file path; otherwise the platform's native store under organisation "medpose-gui" is used;
+the registry by ``$MEDPOSE_DATA_DIR``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,16 @@ from medpose_gui.core.reference import (
     REFERENCE_SCORE_THRESHOLD,
     USER_CATEGORY,
 )
+from medpose_gui.model_registry import (
+    DETECTOR_ROLE,
+    POSE_ROLE,
+    USER_POSE_ROLE,
+    ModelRegistry,
+    ModelRegistryError,
+    choose,
+    default_model_files,
+)
+from medpose_gui.model_registry.selection import CONFIG_KEY
 from medpose_gui.runs.settings import RunSettings, pose_models
 
 ORGANIZATION = "medpose-gui"
@@ -28,9 +44,19 @@ DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_DETECTION_THRESHOLD = REFERENCE_SCORE_THRESHOLD
 
 
+# ModelSettings fields that come from the model registry, not from QSettings.
+REGISTRY_FIELDS = ("detector_weights", "detector_config", "pose_weights", "user_pose_weights",
+                   "detector_model", "pose_model", "user_pose_model", "registry_error")
+# Keys under which versions before the registry kept model paths in QSettings.
+LEGACY_FILE_KEYS = {DETECTOR_ROLE: "models/detector_weights", POSE_ROLE: "models/pose_weights",
+                    USER_POSE_ROLE: "models/user_pose_weights",
+                    CONFIG_KEY: "models/detector_config"}
+
+
 @dataclass
 class ModelSettings:
-    """What the inference run needs to know; persisted under the "models/" group."""
+    """What the inference run needs to know: the model files (from the model registry) and
+    the window's run preferences (QSettings "models/" group)."""
 
     detector_weights: str = ""
     detector_config: str = ""  # optional detectron2 YAML
@@ -41,18 +67,23 @@ class ModelSettings:
     categories: list[str] = field(default_factory=lambda: list(REFERENCE_CATEGORIES))  # detector classes kept
     batch_size: int = 0  # 0 = the device's default (4 on a GPU, 1 on the CPU)
     keypoint_threshold: float = 0.0  # points below it start ABSENT (still editable)
+    # Registry names of the files above ("" = none); what Models... chooses among.
+    detector_model: str = ""
+    pose_model: str = ""
+    user_pose_model: str = ""
+    registry_error: str = ""  # the registry file could not be read
 
     def problems(self) -> list[str]:
         """Human-readable reasons the settings cannot run inference (empty when fine)."""
-        out = []
-        for label, value, required in (("Detector weights", self.detector_weights, True),
+        out = [self.registry_error] if self.registry_error else []
+        for label, value, required in (("Detector", self.detector_weights, True),
                                         ("Detector config", self.detector_config, False),
-                                        ("Pose weights", self.pose_weights, True),
-                                        ("User pose weights", self.user_pose_weights,
+                                        ("Pose model (patients)", self.pose_weights, True),
+                                        ("Pose model (users)", self.user_pose_weights,
                                          USER_CATEGORY in self.categories)):
             if not value:
                 if required:
-                    out.append(f"{label}: no file chosen")
+                    out.append(f"{label}: none configured (Inference › Models…)")
             elif not Path(value).is_file():
                 out.append(f"{label}: file not found: {value}")
         if self.device not in DEVICES:
@@ -80,9 +111,9 @@ class ModelSettings:
     def pose_only_problems(self) -> list[str]:
         """Problems that stop estimating a pose for a drawn box (only the pose model is used)."""
         if not self.pose_weights:
-            return ["Pose weights: no file chosen (Inference > Models...)"]
+            return ["Pose model (patients): none configured (Inference › Models…)"]
         if not Path(self.pose_weights).is_file():
-            return [f"Pose weights: file not found: {self.pose_weights}"]
+            return [f"Pose model (patients): file not found: {self.pose_weights}"]
         return []
 
 
@@ -94,9 +125,10 @@ def _to_bool(value: object) -> bool:
 
 
 class AppSettings:
-    """Typed access to the application's QSettings."""
+    """Typed access to the application's QSettings and the model registry's choices."""
 
-    def __init__(self, qsettings: QSettings | None = None) -> None:
+    def __init__(self, qsettings: QSettings | None = None,
+                 registry: ModelRegistry | None = None) -> None:
         if qsettings is None:
             env = os.environ.get("MEDPOSE_SETTINGS")
             if env:
@@ -104,13 +136,17 @@ class AppSettings:
             else:
                 qsettings = QSettings(ORGANIZATION, APPLICATION)
         self.qsettings = qsettings
+        self.registry = registry or ModelRegistry()
 
     # -- models -------------------------------------------------------------------
     def models(self) -> ModelSettings:
+        """The run preferences from QSettings and the model files the registry says runs use."""
         s = self.qsettings
         defaults = ModelSettings()
         values: dict[str, object] = {}
         for f in fields(ModelSettings):
+            if f.name in REGISTRY_FIELDS:
+                continue
             raw = s.value(f"models/{f.name}", None)
             default = getattr(defaults, f.name)
             if raw is None:
@@ -123,11 +159,42 @@ class AppSettings:
                 values[f.name] = [raw] if isinstance(raw, str) else [str(v) for v in raw]
             else:
                 values[f.name] = str(raw)
-        return ModelSettings(**values)  # type: ignore[arg-type]
+        try:
+            files = default_model_files(self.registry)
+        except ModelRegistryError as exc:  # an unreadable registry file: said, not raised
+            return ModelSettings(**values, registry_error=str(exc))  # type: ignore[arg-type]
+        names = files.names
+        return ModelSettings(
+            **values, detector_weights=files.detector, detector_config=files.detector_config,  # type: ignore[arg-type]
+            pose_weights=files.pose, user_pose_weights=files.user_pose,
+            detector_model=names.get(DETECTOR_ROLE, ""), pose_model=names.get(POSE_ROLE, ""),
+            user_pose_model=names.get(USER_POSE_ROLE, ""))
 
     def set_models(self, models: ModelSettings) -> None:
+        """Store the run preferences; record the chosen models in the registry (by name)."""
         for key, value in asdict(models).items():
-            self.qsettings.setValue(f"models/{key}", value)
+            if key not in REGISTRY_FIELDS:
+                self.qsettings.setValue(f"models/{key}", value)
+        self.qsettings.sync()
+        for role, name in ((DETECTOR_ROLE, models.detector_model),
+                           (POSE_ROLE, models.pose_model),
+                           (USER_POSE_ROLE, models.user_pose_model)):
+            choose(self.registry, role, name)
+        self.registry.set_chosen({CONFIG_KEY: models.detector_config})
+
+    def legacy_model_files(self) -> dict[str, str]:
+        """Model files an older medpose-gui remembered here (before the registry), by role
+        (and ``detector_config``), where the file still exists: offered to the registry."""
+        out = {}
+        for role, key in LEGACY_FILE_KEYS.items():
+            path = str(self.qsettings.value(key, "") or "")
+            if path and Path(path).is_file():
+                out[role] = path
+        return out
+
+    def forget_legacy_model_files(self) -> None:
+        for key in LEGACY_FILE_KEYS.values():
+            self.qsettings.remove(key)
         self.qsettings.sync()
 
     # -- recent files -------------------------------------------------------------

@@ -103,16 +103,21 @@ def test_shortcut_sheet_is_generated_from_the_actions(window, qtbot):
     assert "Ctrl+Shift+Z" in rows["Redo"] and "Ctrl+Y" in rows["Redo"]
 
 
-def test_first_run_message_is_shown_once_and_never_blocks(qtbot, tmp_path):
+def test_first_run_opens_the_models_dialog_once_and_never_blocks(qtbot, tmp_path):
+    from medpose_gui.widgets.dialogs.models_dialog import ModelsDialog
+
     settings = make_settings(tmp_path, first_run_done=False)
     first = MainWindow(settings=settings, preload_models=False)
     qtbot.addWidget(first)
-    box = first.findChild(QMessageBox, "firstRunMessage")
-    assert box is not None and "Inference > Models" in box.text()
+    dialog = first.findChild(ModelsDialog, "modelsDialog")
+    assert dialog is not None and dialog.isVisible() and dialog.intro.isVisible()
+    assert "Welcome" in dialog.intro.text() and "medpose-gui infer" in dialog.intro.text()
+    assert first.findChild(QMessageBox) is None  # one dialog, no separate welcome box
+    dialog.reject()
     first.close()
     second = MainWindow(settings=settings, preload_models=False)
     qtbot.addWidget(second)
-    assert second.findChild(QMessageBox, "firstRunMessage") is None
+    assert second.findChild(ModelsDialog) is None
 
 
 def test_settings_file_from_environment_is_used(qtbot, tmp_path, monkeypatch):
@@ -397,7 +402,7 @@ def test_missing_models_open_no_run_but_say_where_to_set_them(qtbot, tmp_path, v
     qtbot.addWidget(w)
     w.open_path(str(video))
     assert not w.start_inference([0])
-    assert "Inference > Models" in w.last_error
+    assert "Inference › Models" in w.last_error
 
 
 # -- export -------------------------------------------------------------------------------
@@ -525,7 +530,7 @@ def test_run_app_opens_the_path_given_on_the_command_line(tmp_path, video):
     assert "FRAMES 30" in result.stdout
 
 
-def test_models_dialog_refuses_missing_files_and_remembers_valid_choices(qtbot, tmp_path):
+def test_models_dialog_refuses_a_missing_model_and_remembers_valid_choices(qtbot, tmp_path):
     from medpose_gui.widgets.dialogs.models_dialog import ModelsDialog
 
     settings = make_settings(tmp_path, pose_weights="")
@@ -535,15 +540,18 @@ def test_models_dialog_refuses_missing_files_and_remembers_valid_choices(qtbot, 
     dialog = w.findChild(ModelsDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.threshold.value() == pytest.approx(0.8)
-    dialog.pose_weights.setText(str(tmp_path / "nowhere.pth"))
     dialog.accept()
-    assert dialog.isVisible() and "nowhere.pth" in dialog.problems_label.text()
-    dialog.pose_weights.setText(str(POSE_WEIGHTS))
+    assert dialog.isVisible() and "Pose model (patients): none configured" in \
+        dialog.problems_label.text()
+    dialog.add_file("pose", str(POSE_WEIGHTS))
+    qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.files.chosen()["pose"]),
+                    timeout=60000)
+    assert dialog.problems_label.text() == ""  # the list follows the edit
     dialog.threshold.setValue(0.7)
     dialog.device.setCurrentText("cpu")
     dialog.accept()
     assert not dialog.isVisible()
     again = AppSettings(QSettings(settings.fileName(), QSettings.Format.IniFormat)).models()
-    assert again.pose_weights == str(POSE_WEIGHTS)
+    assert again.pose_weights == str(POSE_WEIGHTS.resolve())
     assert again.detection_threshold == pytest.approx(0.7) and again.device == "cpu"
     w.close()

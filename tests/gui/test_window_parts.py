@@ -61,7 +61,8 @@ def test_first_edit_of_an_unreviewed_frame_also_marks_it_in_progress_in_one_undo
 def test_model_settings_problems_name_the_missing_file(tmp_path):
     m = ModelSettings(detector_weights=str(tmp_path / "missing.pth"), pose_weights="")
     problems = "\n".join(m.problems())
-    assert "missing.pth" in problems and "Pose weights: no file chosen" in problems
+    assert "missing.pth" in problems
+    assert "Pose model (patients): none configured (Inference › Models…)" in problems
     m = ModelSettings(detector_weights=__file__, pose_weights=__file__, device="tpu")
     assert any("Device" in p for p in m.problems())
 
@@ -101,4 +102,24 @@ def test_after_first_paint_falls_back_to_a_timer_for_a_window_never_shown(qtbot)
     qtbot.addWidget(widget)
     calls = []
     AfterFirstPaint(widget, lambda: calls.append(1), fallback_ms=100)
+    qtbot.waitUntil(lambda: calls == [1], timeout=5000)
+
+
+def test_after_first_paint_can_wait_for_a_paint_that_is_ready(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from medpose_gui.widgets.window.startup import AfterFirstPaint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls, ready = [], []
+    AfterFirstPaint(widget, lambda: calls.append(1), fallback_ms=60_000,
+                    ready=lambda: bool(ready))  # e.g. "the first frame is on screen"
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.repaint()
+    qtbot.wait(50)
+    assert calls == []  # painted, but not ready
+    ready.append(True)
+    widget.repaint()
     qtbot.waitUntil(lambda: calls == [1], timeout=5000)

@@ -16,6 +16,7 @@ at once even while a long run is going.
 
 from __future__ import annotations
 
+import gc
 import threading
 import traceback
 from dataclasses import dataclass
@@ -60,6 +61,24 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+_frozen = threading.Event()  # the import garbage is frozen (once per process)
+_freezing = threading.Lock()
+
+
+def _freeze_import_garbage() -> None:
+    """Importing torch leaves ~450,000 objects that live as long as the program. Python's full
+    garbage collections scan every object while holding the GIL: triggered later (by the
+    worker building a model), each froze the GUI thread for 100-300 ms. Frozen objects are
+    never scanned again. Once per process, by the first worker that imported torch: a full
+    collection of a grown heap (a later window, a test session) would itself stall the GUI."""
+    with _freezing:
+        if _frozen.is_set():
+            return
+        gc.collect()
+        gc.freeze()
+        _frozen.set()
+
+
 class InferenceWorker(QObject):
     """Runs jobs sent to its slots; all work happens in the thread it was moved to."""
 
@@ -69,6 +88,7 @@ class InferenceWorker(QObject):
     failed = Signal(str)  # a message for a QMessageBox
     poseEstimated = Signal(int, str, object)  # frame, uid, (K, 3) x, y, score
     poseFailed = Signal(str, str)  # uid, message
+    warmedUp = Signal()  # the inference code is imported and the chosen models loaded
 
     def __init__(self, pose_only: bool = False) -> None:
         super().__init__()
@@ -89,6 +109,7 @@ class InferenceWorker(QObject):
             from medpose_gui.runs import InferenceService
 
             self.service = InferenceService()
+            _freeze_import_garbage()
         return self.service
 
     @Slot(object)
@@ -97,8 +118,8 @@ class InferenceWorker(QObject):
 
         Importing torch (and torchvision, which pulls in torch._dynamo) holds the GIL for
         seconds, which would freeze the GUI thread in the middle of the first run or pose
-        request; done here, right after the window opens, it is out of the way. Building
-        the networks is Python work that holds the GIL in bursts too: better now.
+        request; done here, right after the first frame is on screen, it is out of the way.
+        Building the networks is Python work that holds the GIL in bursts too: better now.
         """
         lower_this_thread(INFERENCE_NICE)
         service = self._service()
@@ -108,6 +129,7 @@ class InferenceWorker(QObject):
             except Exception:  # noqa: BLE001 - the run itself reports the problem
                 traceback.print_exc()
         self.warmed.set()
+        self.warmedUp.emit()
 
     @Slot(object)
     def run(self, job: InferenceJob) -> None:

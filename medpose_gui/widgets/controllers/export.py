@@ -33,6 +33,7 @@ class ExportController(QObject):
     """Runs one export at a time; :attr:`last_export` is the (outcome, value) of the last."""
 
     message = Signal(str, int)  # status-bar text, milliseconds
+    noted = Signal(str)  # what an export wrote, where: stays in the status bar
     failed = Signal(str, str)  # title, message
 
     def __init__(self, sessions: SessionController, dialog_parent: QWidget) -> None:
@@ -88,11 +89,15 @@ class ExportController(QObject):
 
         def run(progress: Callable[[int, int], None], cancel: Callable[[], bool]) -> object:
             _make_parent(opts.out_json)
-            return export_coco_with_frames(
+            stats = export_coco_with_frames(
                 project, opts.out_json, reviewed_only=opts.reviewed_only,
                 min_score=opts.min_score, category=opts.category, images_dir=opts.images_dir,
                 progress=progress, cancel=cancel,
                 allow_empty=False)  # an empty training file is a mistake: say why instead
+            frames = (f", {stats.num_images_written} frame images in {opts.images_dir}"
+                      if opts.images_dir else "")
+            return stats, (f"{stats.path}: {stats.num_images} images, "
+                           f"{stats.num_annotations} annotations{frames}")
 
         return self._start("Exporting COCO keypoints", "COCO export", run)
 
@@ -101,7 +106,10 @@ class ExportController(QObject):
 
         def run(_progress: Callable[[int, int], None], _cancel: Callable[[], bool]) -> object:
             _make_parent(out_json)
-            return write_bbox_detections(out_json, project_to_bbox_entries(project))
+            entries = project_to_bbox_entries(project)
+            path = write_bbox_detections(out_json, entries)
+            boxes = sum(len(entry[1]) for entry in entries)
+            return path, f"{path}: {len(entries)} images, {boxes} boxes"
 
         return self._start("Exporting boxes", "bbox_detections.json", run)
 
@@ -110,7 +118,10 @@ class ExportController(QObject):
 
         def run(progress: Callable[[int, int], None], cancel: Callable[[], bool]) -> object:
             _make_parent(out_path)
-            return render_overlay_video(project, out_path, progress=progress, cancel=cancel)
+            done = render_overlay_video(project, out_path, progress=progress, cancel=cancel)
+            if done is False:
+                return False  # cancelled (BackgroundTask's convention)
+            return done, f"{out_path}: {project.media.num_frames} frames"
 
         return self._start("Rendering overlay video", "Overlay video", run)
 
@@ -142,10 +153,12 @@ class ExportController(QObject):
         return task
 
     def _done(self, what: str, outcome: str, value: object) -> None:
-        self.last_export = (outcome, value)
+        """Report an export; ``value`` of a success is (result, where it went, how much)."""
         if outcome == "ok":
-            self.message.emit(f"{what} written", 8000)
-        elif outcome == "failed":
+            value, where = value
+            self.noted.emit(f"{what} written: {where}")
+        self.last_export = (outcome, value)
+        if outcome == "failed":
             self.failed.emit(f"{what} failed", str(value))
-        else:
+        elif outcome == "cancelled":
             self.message.emit(f"{what} cancelled", 5000)

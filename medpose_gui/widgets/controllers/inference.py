@@ -29,6 +29,8 @@ class InferenceController(QObject):
     runFailed = Signal(str)
     poseReady = Signal(int, str, object)  # frame, uid, (K, 3)
     poseFailed = Signal(str, str)  # uid, message
+    warmingUp = Signal()  # the run worker starts importing torch / loading the models
+    warmedUp = Signal()  # ... and is done
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,11 +44,13 @@ class InferenceController(QObject):
         w.failed.connect(self._failed)
         self.pose_runner.worker.poseEstimated.connect(self.poseReady)
         self.pose_runner.worker.poseFailed.connect(self.poseFailed)
+        w.warmedUp.connect(self.warmedUp)
         self._t_first: float | None = None
         self._done_first = 0
 
     def warm_up(self, settings: RunSettings | None = None) -> None:
         """Import torch and load the chosen models in the worker threads ahead of use."""
+        self.warmingUp.emit()
         self.run_runner.warm_up(settings)
         self.pose_runner.warm_up(settings)
 

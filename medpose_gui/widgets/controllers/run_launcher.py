@@ -23,8 +23,14 @@ from medpose_gui.widgets.dialogs.run_dialog import RunDialog, frames_for, resume
 from medpose_gui.widgets.settings import AppSettings
 
 
+def _named(name: str, path: str) -> str:
+    """``partial-body-detector (model_final.pth)``: the registry name and the file."""
+    return f"{name} ({Path(path).name})" if name else Path(path).name
+
+
 class RunLauncher(QObject):
     message = Signal(str, int)  # status-bar text, milliseconds
+    noted = Signal(str)  # how a run ended: stays in the status bar until the next note
     failed = Signal(str, str)  # title, message
 
     def __init__(self, settings: AppSettings, sessions: SessionController,
@@ -44,9 +50,9 @@ class RunLauncher(QObject):
         models = self.settings.models()
         if models.problems():
             return self._model_setup.open_models(then=self.ask_frames)
-        summary = (f"Detector: {Path(models.detector_weights).name}   Pose: "
-                   f"{Path(models.pose_weights).name}   Device: {models.device}   "
-                   f"Threshold: {models.detection_threshold:g}")
+        summary = (f"Detector: {_named(models.detector_model, models.detector_weights)}   "
+                   f"Pose: {_named(models.pose_model, models.pose_weights)}   "
+                   f"Device: {models.device}   Threshold: {models.detection_threshold:g}")
         nav = self._navigator
         dialog = RunDialog(nav.num_frames, nav.current, summary, self._parent)
 
@@ -74,7 +80,7 @@ class RunLauncher(QObject):
         problems = models.problems()
         if problems:
             self.failed.emit("Models not set up", "\n".join(problems)
-                             + "\n\nChoose the model files in Inference > Models…")
+                             + "\n\nChoose the models in Inference › Models…")
             return False
         return self._inference.start(media_path, frames, models.run_settings(), resume=resume)
 
@@ -95,15 +101,14 @@ class RunLauncher(QObject):
                                       models.run_settings())
 
     def report_finished(self, report: object) -> None:
-        """How a run ended, in the status bar; its messages and what the re-run policy kept
-        in a box."""
+        """How a run ended, as a note that stays in the status bar; its messages and what the
+        re-run policy kept in a box."""
         how = "cancelled" if report.cancelled else "finished"
         skipped = report.frames_asked - report.frames_to_compute
-        self.message.emit(
+        self.noted.emit(
             f"inference {how}: {report.frames_done} / {report.frames_to_compute} frames in "
             f"{report.seconds:.1f} s on {report.device}"
-            + (f" ({skipped} approved or already predicted frames skipped)" if skipped else ""),
-            10000)
+            + (f" ({skipped} approved or already predicted frames skipped)" if skipped else ""))
         lines = [*report.messages, *([report.policy_text()] if report.policy_text() else [])]
         if lines:
             message(self._parent, "Inference", "\n".join(lines))

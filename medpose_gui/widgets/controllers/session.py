@@ -73,6 +73,7 @@ class SessionController(QObject):
         self.close()
         self._start(session)
         self._add_recent(str(path))
+        self._remember_dir(str(Path(path).absolute()))  # however it was opened: the pickers start there
         return True
 
     def close(self) -> None:

@@ -15,14 +15,6 @@ from medpose_gui import __version__
 from medpose_gui.core.project import Project
 from medpose_gui.media.identity import MediaState, media_state
 
-FIRST_RUN_TEXT = (
-    "Welcome to medpose-gui.\n\n"
-    "To run the models, first choose the model files in Inference > Models… (Ctrl+M): the "
-    "detector weights (detectron2 model_final.pth, optionally its config YAML) and the "
-    "ViTPose weights (.pth).\n\n"
-    "Then open a video or a folder of frames (File > Open, or drop it on the window) and "
-    "press Ctrl+I to run inference. F1 lists every keyboard shortcut."
-)
 ABOUT_TEXT = (f"medpose-gui {__version__}\nReview and correct casualty pose predictions and "
               "export them as COCO keypoints.\nLicence: MIT")
 
@@ -33,12 +25,6 @@ def message(parent: QWidget, title: str, text: str,
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("messageBox")
     box.open()
-    return box
-
-
-def first_run_message(parent: QWidget) -> QMessageBox:
-    box = message(parent, "Welcome", FIRST_RUN_TEXT)
-    box.setObjectName("firstRunMessage")
     return box
 
 

@@ -1,87 +1,126 @@
-"""Inference > Models...: choose model files, device and thresholds (remembered in QSettings).
+"""Inference › Models… (and the first run): which models run, on which device, how strict.
 
-The dialog validates the paths before it accepts (files exist; the detector config is
-optional). Loading the models happens later, in the inference worker thread.
+The one place in the window where models are set up. The upper part chooses, per role,
+among the models in the model registry, adds files to it or downloads the catalogue models
+(:class:`~medpose_gui.widgets.dialogs.model_files.ModelFilesBox`); the lower part holds the
+run preferences (device, thresholds, categories, batch size). ``models()`` gives the result
+as a :class:`~medpose_gui.widgets.settings.ModelSettings`; the caller stores it (the
+registry records the chosen models, so ``medpose-gui models`` and ``infer`` agree). On the
+first run the dialog opens by itself with a welcome text on top.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from medpose_gui.core.reference import DETECTOR_CLASS_NAMES
-from medpose_gui.widgets.dialogs.model_setup_dialog import ModelSetupDialog
+from medpose_gui.model_registry import DETECTOR_ROLE, POSE_ROLE, USER_POSE_ROLE, ModelRegistry
+from medpose_gui.model_registry.selection import CONFIG_KEY
+from medpose_gui.widgets.dialogs.model_files import ModelFilesBox
 from medpose_gui.widgets.settings import DEVICES, ModelSettings
 
 # Checkbox text of a detector class where the name alone does not say enough.
 CATEGORY_LABELS = {"user": "user (needs the user pose model)"}
-
-class _PathField(QWidget):
-    """A line edit with a "Browse..." button."""
-
-    def __init__(self, name: str, file_filter: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.edit = QLineEdit(self)
-        self.edit.setObjectName(name)
-        self._filter = file_filter
-        button = QPushButton("Browse…", self)
-        button.clicked.connect(self._browse)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(button)
-
-    def _browse(self) -> None:
-        start = str(Path(self.edit.text()).parent) if self.edit.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Choose file", start, self._filter)
-        if path:
-            self.edit.setText(path)
-
-    def text(self) -> str:
-        return self.edit.text().strip()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
-        self.edit.setText(text)
+WELCOME_TEXT = (
+    "<b>Welcome to medpose-gui.</b><br>"
+    "To run the models, choose them here once: the <b>detector</b> (detectron2 "
+    "<tt>model_final.pth</tt>) and the <b>pose model for patients</b> (ViTPose <tt>.pth</tt>). "
+    "<i>Add file…</i> checks a file you have; <i>Download</i> fetches a model with a public "
+    "link. The same models are used by <tt>medpose-gui infer</tt> "
+    "(<tt>medpose-gui models</tt> lists them).<br>"
+    "Then open a video or a folder of frames (File › Open, or drop it on the window) and press "
+    "Ctrl+I to run inference. This dialog is Inference › Models… (Ctrl+M); F1 lists every "
+    "keyboard shortcut.")
+FIELD_OF_ROLE = {DETECTOR_ROLE: ("detector_model", "detector_weights"),
+                 POSE_ROLE: ("pose_model", "pose_weights"),
+                 USER_POSE_ROLE: ("user_pose_model", "user_pose_weights")}
 
 
 class ModelsDialog(QDialog):
-    """Edit a :class:`ModelSettings`; ``models()`` returns the edited value after accept."""
+    """Edit a :class:`ModelSettings`; ``models()`` returns the edited value after accept.
 
-    def __init__(self, models: ModelSettings, parent: QWidget | None = None) -> None:
+    ``welcome``: the first-run text on top. ``legacy``: model files an older version kept
+    in its settings (role -> file, ``detector_config``); those whose role has no model yet
+    are checked and added to the registry when the dialog opens.
+    """
+
+    busyChanged = Signal(bool)
+    finishedWork = Signal(str, str, str)  # role, outcome ("ok"|"failed"|"cancelled"), text
+
+    def __init__(self, models: ModelSettings, parent: QWidget | None = None, *,
+                 registry: ModelRegistry | None = None, welcome: bool = False,
+                 legacy: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelsDialog")
-        self.setWindowTitle("Models")
-        weights_filter = "PyTorch checkpoints (*.pth *.pt *.pkl);;All files (*)"
-        self.detector_weights = _PathField("detectorWeights", weights_filter, self)
-        self.detector_config = _PathField("detectorConfig", "detectron2 config (*.yaml *.yml)", self)
-        self.pose_weights = _PathField("poseWeights", weights_filter, self)
-        self.user_pose_weights = _PathField("userPoseWeights", weights_filter, self)
+        self.setWindowTitle("Welcome — set up the models" if welcome else "Models")
+        self.base = models
+        self.registry = registry or ModelRegistry()
+        chosen = {role: getattr(models, field) for role, (field, _) in FIELD_OF_ROLE.items()}
+        self.files = ModelFilesBox(self.registry, chosen, models.detector_config, self)
+        self.files.busyChanged.connect(self._busy_changed)
+        self.files.finishedWork.connect(self.finishedWork)
+        self.files.changed.connect(self._show_problems)
+        # Kept as attributes under their old names: tests and the window reach them.
+        self.detector_config = self.files.detector_config
+        self.status = self.files.status
+        self.progress, self.cancel_button = self.files.progress, self.files.cancel_button
+
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(WELCOME_TEXT, self)
+        self.intro.setObjectName("firstRunIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(welcome)
+        self.intro.setContentsMargins(0, 0, 0, 6)
+        layout.addWidget(self.intro)
+        files_group = QGroupBox("Model files (kept in the model registry, shared with "
+                                "medpose-gui infer)", self)
+        QVBoxLayout(files_group).addWidget(self.files)
+        layout.addWidget(files_group)
+        layout.addWidget(self._run_group())
+        self.problems_label = QLabel("", self)
+        self.problems_label.setObjectName("modelsProblems")
+        self.problems_label.setStyleSheet("color: #d04040")
+        self.problems_label.setWordWrap(True)
+        layout.addWidget(self.problems_label)
+        self.box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                    | QDialogButtonBox.StandardButton.Cancel, self)
+        self.box.accepted.connect(self.accept)
+        self.box.rejected.connect(self.reject)
+        layout.addWidget(self.box)
+        self.resize(820, 0)
+        self._set_preferences(models)
+        self._adopt_legacy(legacy or {})
+
+    def _run_group(self) -> QGroupBox:
+        group = QGroupBox("Running the models", self)
         self.device = QComboBox(self)
         self.device.addItems(DEVICES)
         self.threshold = QDoubleSpinBox(self)
         self.threshold.setRange(0.0, 1.0)
         self.threshold.setDecimals(3)
         self.threshold.setSingleStep(0.05)
+        self.threshold.setToolTip("Keep detected boxes scoring at least this (reference: 0.8)")
         self.keypoint_threshold = QDoubleSpinBox(self)
         self.keypoint_threshold.setRange(0.0, 1.0)
         self.keypoint_threshold.setSingleStep(0.05)
-        self.keypoint_threshold.setToolTip("Points scored below this start as absent (still editable)")
+        self.keypoint_threshold.setToolTip("Points scored below this start as absent (still "
+                                           "editable)")
         self.batch = QSpinBox(self)
         self.batch.setRange(0, 256)
         self.batch.setSpecialValueText("auto (GPU 4, CPU 1)")  # 0: the device's default
@@ -90,42 +129,18 @@ class ModelsDialog(QDialog):
                                for name in DETECTOR_CLASS_NAMES}
         cats = QHBoxLayout()
         for box in self.category_boxes.values():
+            box.toggled.connect(self._show_problems)
             cats.addWidget(box)
-        self.problems_label = QLabel("", self)
-        self.problems_label.setObjectName("modelsProblems")
-        self.problems_label.setStyleSheet("color: #d04040")
-        self.problems_label.setWordWrap(True)
-
-        form = QFormLayout()
-        form.addRow("Detector weights", self.detector_weights)
-        form.addRow("Detector config (optional)", self.detector_config)
-        form.addRow("Pose weights (patient)", self.pose_weights)
-        form.addRow("Pose weights (user, optional)", self.user_pose_weights)
+        cats.addStretch(1)
+        form = QFormLayout(group)
         form.addRow("Device", self.device)
         form.addRow("Detection threshold", self.threshold)
         form.addRow("Keypoint threshold", self.keypoint_threshold)
-        form.addRow("Categories", cats)
+        form.addRow("Detect", cats)
         form.addRow("Batch size", self.batch)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        setup = buttons.addButton("Set up models…", QDialogButtonBox.ButtonRole.ActionRole)
-        setup.setObjectName("modelsSetupButton")
-        setup.setToolTip("Add or download the known models and fill in their files here")
-        setup.clicked.connect(self.open_setup)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problems_label)
-        layout.addWidget(buttons)
-        self.resize(640, 0)
-        self.set_models(models)
+        return group
 
-    def set_models(self, m: ModelSettings) -> None:
-        self.detector_weights.setText(m.detector_weights)
-        self.detector_config.setText(m.detector_config)
-        self.pose_weights.setText(m.pose_weights)
-        self.user_pose_weights.setText(m.user_pose_weights)
+    def _set_preferences(self, m: ModelSettings) -> None:
         self.device.setCurrentText(m.device if m.device in DEVICES else "auto")
         self.threshold.setValue(m.detection_threshold)
         self.keypoint_threshold.setValue(m.keypoint_threshold)
@@ -133,27 +148,50 @@ class ModelsDialog(QDialog):
         for name, box in self.category_boxes.items():
             box.setChecked(name in m.categories)
 
-    def models(self) -> ModelSettings:
-        cats = [name for name, box in self.category_boxes.items() if box.isChecked()]
-        return ModelSettings(
-            detector_weights=self.detector_weights.text(),
-            detector_config=self.detector_config.text(),
-            pose_weights=self.pose_weights.text(),
-            user_pose_weights=self.user_pose_weights.text(),
-            device=self.device.currentText(),
-            detection_threshold=self.threshold.value(),
-            categories=cats,
-            batch_size=self.batch.value(),
-            keypoint_threshold=self.keypoint_threshold.value(),
-        )
+    def _adopt_legacy(self, legacy: dict[str, str]) -> None:
+        """Offer an older version's model files to the registry (roles still empty only)."""
+        chosen = self.files.chosen()
+        todo = [(role, path) for role, path in legacy.items()
+                if role in FIELD_OF_ROLE and not chosen.get(role)]
+        if legacy.get(CONFIG_KEY) and not self.files.detector_config.text():
+            self.files.detector_config.setText(legacy[CONFIG_KEY])
+        if todo:
+            self.files.add_files(todo)
 
-    def open_setup(self) -> QDialog:
-        """The model setup dialog; its OK fills the model file fields here."""
-        dialog = ModelSetupDialog(self.models(), parent=self)
-        dialog.accepted.connect(lambda: self.set_models(dialog.models()))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        return dialog
+    # -- result ------------------------------------------------------------------------
+    def models(self) -> ModelSettings:
+        """``base`` with the chosen models (names and files) and preferences."""
+        chosen = self.files.chosen()
+        values: dict[str, object] = {}
+        for role, (name_field, file_field) in FIELD_OF_ROLE.items():
+            values[name_field] = chosen[role]
+            values[file_field] = self.files.file_of(role)
+        return dataclasses.replace(
+            self.base, **values, detector_config=self.files.detector_config.text(),
+            registry_error="", device=self.device.currentText(),
+            detection_threshold=self.threshold.value(),
+            categories=[n for n, box in self.category_boxes.items() if box.isChecked()],
+            batch_size=self.batch.value(), keypoint_threshold=self.keypoint_threshold.value())
+
+    @property
+    def busy(self) -> bool:
+        return self.files.busy
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+        self.busyChanged.emit(busy)
+
+    def _show_problems(self) -> None:
+        """Once a problem was shown (a refused OK), keep the list current while editing."""
+        if self.problems_label.text():
+            self.problems_label.setText("\n".join(self.models().problems()))
+
+    # -- the model files' work, reachable from the dialog ----------------------------------
+    def add_file(self, role: str, path: str):
+        return self.files.add_file(role, path)
+
+    def start_download(self, role: str, url: str | None = None) -> bool:
+        return self.files.start_download(role, url)
 
     def accept(self) -> None:
         problems = self.models().problems()
@@ -161,3 +199,8 @@ class ModelsDialog(QDialog):
             self.problems_label.setText("\n".join(problems))
             return
         super().accept()
+
+    def done(self, result: int) -> None:  # noqa: D401 - QDialog.done
+        """Closing the dialog stops a running download (the partial file is kept)."""
+        self.files.cancel_download()
+        super().done(result)

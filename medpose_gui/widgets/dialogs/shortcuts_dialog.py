@@ -1,4 +1,5 @@
-"""The keyboard-shortcut sheet (F1), generated from the window's actions so it never drifts."""
+"""The keyboard-shortcut sheet (F1), generated from the window's actions and the frame view's
+own key table so it never drifts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from medpose_gui.widgets.frame_view.key_bindings import POINT_KEY_HELP
 
 # Mouse gestures are handled inside the frame view, not by QActions; listed for completeness.
 MOUSE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -29,7 +32,7 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
-        all_rows = [r for r in rows if r[2]] + list(MOUSE_ROWS)
+        all_rows = [r for r in rows if r[2]] + list(POINT_KEY_HELP) + list(MOUSE_ROWS)
         table = QTableWidget(len(all_rows), 3, self)
         table.setObjectName("shortcutsTable")
         table.setHorizontalHeaderLabels(["Menu", "Command", "Keys"])

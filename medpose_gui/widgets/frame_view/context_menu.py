@@ -62,7 +62,7 @@ def context_menu(view: FrameView, view_pos: QPoint) -> QMenu:
                 edits.set_category(frame, inst, c, view.schema_for(inst.category),
                                    view.schema_for(c))))
     menu.addSeparator()
-    delete = menu.addAction("Delete instance")
+    delete = menu.addAction("Delete person")
     delete.setObjectName("delete")
     delete.triggered.connect(lambda: (view.select(None), view.request_edit(
         edits.delete_instance(frame, inst))))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 
 from medpose_gui.core import edits
@@ -140,3 +140,36 @@ SELECTION_KEYS: dict[Qt.Key, KeyBinding] = {
 }
 ESCAPE_CLEARS_SELECTION = KeyBinding(_gesture_or_selection, cancel_gesture_or_clear_selection)
 ESCAPE_LEAVES_MODE = KeyBinding(_always, cancel_gesture_or_leave_mode)
+
+
+# The selected point's keys, for the shortcut sheet (F1): (where, what, keys).
+POINT_KEY_HELP: tuple[tuple[str, str, str], ...] = (
+    ("Selected point", "Cycle visible → occluded → absent", "V"),
+    ("Selected point", "Nudge by one image pixel (Shift: 10 px)", "Alt+arrows, Alt+Shift+arrows"),
+    ("Selected person", "Delete from this frame", "Delete, Backspace"),
+    ("Selection", "Cancel the drag, else clear the selection", "Esc"),
+)
+# The keys on the selected point that other widgets hand to the frame view.
+_POINT_KEYS = {Qt.Key.Key_V: SELECTION_KEYS[Qt.Key.Key_V], **dict.fromkeys(ARROWS, _NUDGE)}
+
+
+class ForwardPointKeys(QObject):
+    """Event filter for a widget where a point can be chosen (the inspector's keypoint
+    table): V and Alt+arrows there act on the frame view's selected point, as they do in
+    the view. Other keys stay with the widget (plain arrows move through its rows)."""
+
+    def __init__(self, view: FrameView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._view = view
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        binding = _POINT_KEYS.get(Qt.Key(event.key()))
+        if binding is None or not binding.applies(self._view, event):
+            return False
+        if kind == QEvent.Type.KeyPress:
+            binding.act(self._view, event)
+        event.accept()
+        return True

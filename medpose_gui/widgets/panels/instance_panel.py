@@ -40,6 +40,7 @@ class InstancePanel(QWidget):
 
     editRequested = Signal(object)  # core.edits.Edit
     instanceSelected = Signal(str)  # uid ("" = none)
+    keypointChosen = Signal(str, int)  # uid, keypoint index the user picked in the table
     placeRequested = Signal(str, int)  # uid, keypoint index
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -49,6 +50,7 @@ class InstancePanel(QWidget):
         self._instances: list[Instance] = []
         self._names: dict[str, tuple[str, ...]] = {}  # category -> keypoint names
         self._uid = ""
+        self._k = -1  # the keypoint row chosen (kept while the table is filled again)
         self._filling = False
 
         # A string model, not a QListWidget: a crowded frame (tens of persons) is one list
@@ -76,6 +78,7 @@ class InstancePanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_place_button)
+        self.table.itemSelectionChanged.connect(self._keypoint_row_changed)
         self.place_button = QPushButton("Place", self)
         self.place_button.setObjectName("placeKeypointButton")
         self.place_button.setToolTip("Place the selected absent keypoint with the next click on the frame")
@@ -112,7 +115,10 @@ class InstancePanel(QWidget):
     def select(self, uid: str) -> None:
         """Select ``uid`` ("" clears) without emitting instanceSelected."""
         uids = [i.uid for i in self._instances]
-        self._uid = uid if uid in uids else ""
+        uid = uid if uid in uids else ""
+        if uid != self._uid:
+            self._k = -1
+        self._uid = uid
         self._filling = True
         try:
             row = uids.index(self._uid) if self._uid else -1
@@ -125,18 +131,42 @@ class InstancePanel(QWidget):
         return self._uid
 
     def select_keypoint(self, k: int) -> None:
-        if 0 <= k < self.table.rowCount():
-            self.table.selectRow(k)
+        """Show keypoint ``k`` chosen (-1: none) without emitting keypointChosen."""
+        self._k = k if 0 <= k < self.table.rowCount() else -1
+        self._filling = True
+        try:
+            if self._k >= 0:
+                self.table.selectRow(self._k)
+            else:
+                self.table.clearSelection()
+        finally:
+            self._filling = False
+
+    def _keypoint_row_changed(self) -> None:
+        if self._filling:
+            return
+        self._k = self._selected_row()
+        if self._uid and self._k >= 0:
+            self.keypointChosen.emit(self._uid, self._k)  # the frame view selects it too
 
     def _current(self) -> Instance | None:
         return next((i for i in self._instances if i.uid == self._uid), None)
 
     def _fill_table(self) -> None:
+        filling, self._filling = self._filling, True
+        try:
+            self._fill_rows()
+            if 0 <= self._k < self.table.rowCount():
+                self.table.selectRow(self._k)  # the same point stays chosen after an edit
+        finally:
+            self._filling = filling
+        self._update_place_button()
+
+    def _fill_rows(self) -> None:
         inst = self._current()
         self.table.setRowCount(0)
         if inst is None:
             self.details.setText("No person selected" if self._instances else "No persons")
-            self._update_place_button()
             return
         box = ", ".join(f"{v:.0f}" for v in inst.box)
         self.details.setText(f"<b>{inst.category}</b> ({inst.source.value})<br>box [{box}] "
@@ -155,7 +185,6 @@ class InstancePanel(QWidget):
                 lambda _i, k=k, combo=combo: self._visibility_chosen(k, combo.currentData()))
             self.table.setCellWidget(k, 1, combo)
             self.table.setItem(k, 2, QTableWidgetItem(_fmt(inst.scores[k])))
-        self._update_place_button()
 
     # -- user actions -------------------------------------------------------------
     def visibility_combo(self, k: int) -> QComboBox:

@@ -1,4 +1,5 @@
-"""Status bar: frame i / last, time, review state, approved counts, hover text, inference progress."""
+"""Status bar: frame i / last, time, review state, approved counts, hover text, inference
+progress, and a note that stays (how the last run or export ended)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def reserve_width(label: QLabel, widest_text: str) -> None:
     bold = label.font()
     bold.setBold(True)  # the style sheet may make the text bold
     label.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(widest_text) + 8)
+
+
+PROGRESS_FORMAT = "inference %v / %m"
+_BAR_CHROME_PX = 24  # the progress bar's frame and text margins around its text
 
 
 def format_eta(seconds: float) -> str:
@@ -56,8 +61,8 @@ class ReviewStatusBar(QStatusBar):
         self.counts_label.setObjectName("countsLabel")
         self.progress = QProgressBar(self)
         self.progress.setObjectName("inferenceProgress")
-        self.progress.setMaximumWidth(220)
-        self.progress.setFormat("inference %v / %m")
+        self.progress.setFormat(PROGRESS_FORMAT)
+        self._progress_total = -1  # what the progress bar is sized for
         self.eta_label = QLabel("", self)
         self.cancel_button = QToolButton(self)
         # A notice that must stay visible while it holds (e.g. "read-only"), red.
@@ -67,6 +72,7 @@ class ReviewStatusBar(QStatusBar):
         self.notice_label.hide()
         self.addWidget(self.notice_label)
         self.addWidget(self.hover_label, 1)
+        self._hover = self._note = ""  # the left label shows the hover text, else the note
         self._review: ReviewState | None = None
         self._num_frames = -1  # what the frame and count labels are sized for
         reserve_width(self.review_label, max(REVIEW_TEXT.values(), key=len))
@@ -109,13 +115,38 @@ class ReviewStatusBar(QStatusBar):
         self.counts_label.setText(f"approved {approved} / {num_frames}   in progress {busy}")
 
     def set_hover(self, text: str) -> None:
-        self.hover_label.setText(text)
+        """What is under the cursor; with nothing there the note shows again."""
+        self._hover = text
+        self._show_left()
+
+    def set_note(self, text: str) -> None:
+        """A summary that stays until the next one or ``set_note("")`` (how the last run or
+        export ended): status-bar messages vanish after seconds, or as soon as a menu's
+        tip passes over them, before a medic has read them."""
+        self._note = text
+        self.hover_label.setToolTip(text)
+        self._show_left()
+
+    @property
+    def note(self) -> str:
+        return self._note
+
+    def _show_left(self) -> None:
+        self.hover_label.setText(self._hover or self._note)
 
     def show_progress(self, on: bool) -> None:
         for w in (self.progress, self.eta_label, self.cancel_button):
             w.setVisible(on)
 
     def set_progress(self, done: int, total: int, eta_seconds: float) -> None:
-        self.progress.setMaximum(max(total, 1))
+        total = max(total, 1)
+        if total != self._progress_total:
+            # Wide enough for the longest text of this run on one line: a narrower bar
+            # wrapped "inference 123 / 4567" into two cut lines.
+            self._progress_total = total
+            widest = PROGRESS_FORMAT.replace("%v", str(total)).replace("%m", str(total))
+            width = self.progress.fontMetrics().horizontalAdvance(widest) + _BAR_CHROME_PX
+            self.progress.setFixedWidth(max(width, 160))
+        self.progress.setMaximum(total)
         self.progress.setValue(done)
         self.eta_label.setText(format_eta(eta_seconds))

@@ -80,6 +80,11 @@ class Timeline(QWidget):
         self.cursor.sigPositionChanged.connect(self._cursor_moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.set_low_confidence_threshold(0.5)
+        self.empty_text = pg.TextItem("Open a video or a folder of frames (Ctrl+O) to see its "
+                                      "frames, review states and scores here",
+                                      color="#a0a0a0", anchor=(0.5, 0.5))
+        item.addItem(self.empty_text, ignoreBounds=True)
+        self._show_empty(True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 2)
@@ -101,6 +106,20 @@ class Timeline(QWidget):
         self.set_tracks(unreviewed, np.zeros(self._num_frames, np.int32),
                         np.full(self._num_frames, np.nan))
         self.set_current(0)
+        self._show_empty(self._num_frames == 0)
+
+    def _show_empty(self, empty: bool) -> None:
+        """No media: a line saying what goes here instead of an axis of -0.4 .. 0.4."""
+        item = self.plot.getPlotItem()
+        item.showAxis("bottom", not empty)
+        for part in (self.cursor, self.threshold_line, self.review_bar, self.count_curve,
+                     self.score_curve):
+            part.setVisible(not empty)
+        self.empty_text.setVisible(empty)
+        if empty:
+            item.setLimits(xMin=None, xMax=None)
+            item.setXRange(0.0, 1.0, padding=0)
+            self.empty_text.setPos(0.5, 1.55)  # the middle of the three tracks
 
     def set_tracks(self, review: np.ndarray, num_instances: np.ndarray, mean_score: np.ndarray) -> None:
         """Update the three tracks from per-frame arrays (Project.frame_summary() fields)."""

@@ -2,7 +2,7 @@
 
 The action table (every menu and toolbar command with its shortcut and tooltip), the
 "Open recent" menu, the application's identity (names, icon) and what happens before the
-window appears (the splash while the inference libraries import). ``medpose_gui.app``
+window appears (nothing heavy: torch loads in the worker after the first frame). ``medpose_gui.app``
 puts them together with the other rooms; nothing here knows a project. The top room of
 the widgets.
 """

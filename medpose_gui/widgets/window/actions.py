@@ -98,10 +98,8 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("actionCancelInference", "&Cancel inference", "&Inference", ("Esc",),
                "Stop the running inference (frames done so far are kept)"),
     ActionSpec("actionModels", "&Models...", "&Inference", ("Ctrl+M",),
-               "Choose the detector and pose model files, device and thresholds",
+               "Choose, add or download the detector and pose models; device and thresholds",
                separator_before=True),
-    ActionSpec("actionModelSetup", "&Set up models...", "&Inference", (),
-               "Add or download the known model files and use them for inference"),
     # Help
     ActionSpec("actionShortcuts", "&Keyboard shortcuts", "&Help", ("F1",),
                "Show every keyboard shortcut"),

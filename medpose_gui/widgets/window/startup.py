@@ -1,73 +1,51 @@
-"""What happens before the main window appears: import the inference libraries.
+"""What happens before the main window appears: as little as possible.
 
-Importing torch, torchvision (which pulls in torch._dynamo) and timm holds Python's GIL
-inside C code for 0.3-2 s. Done in the worker thread after the window opened, that froze
-the window for up to 843 ms (bench/bench_gui_latency.py, "start" row) at the moment a
-medic starts to scrub. Doing it first, behind a splash screen, moves the whole cost to
-start-up, where a desktop tool is expected to take a moment, and keeps every later
-moment of the session responsive.
+The window must be on screen within 2 s of ``medpose-gui clip.mp4`` and show the clip's
+first frame within 3 s (issue 14; bench/bench_startup.py), on a 2-core machine with other
+work running. Importing torch, torchvision (which pulls in torch._dynamo) and timm takes
+3-10 s there, so nothing on the GUI thread imports them: the inference worker does, in its
+own thread, once the first frame is painted (:class:`AfterFirstPaint`). That import holds
+the GIL in bursts (up to ~0.8 s, bench/bench_gui_latency.py "start" row) while the medic
+looks at the first frame; a short stall then is the price of a window that opens at once.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
-from importlib import resources
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from medpose_gui.widgets.window.app_identity import apply_app_identity
 
 
-def prepare_app(app: QApplication) -> QSplashScreen:
-    """Names and icon, then the inference libraries behind a splash (see module docstring)."""
+def prepare_app(app: QApplication) -> None:
+    """Names and icon; the inference libraries are imported later, off the GUI thread."""
     apply_app_identity(app)
-    return import_inference_libraries(app)
-
-
-def import_inference_libraries(app: QApplication) -> QSplashScreen:
-    """Show a splash, import the model code; the caller calls ``splash.finish(window)``."""
-    icon = resources.files("medpose_gui") / "resources" / "icons" / "medpose-gui-256.png"
-    splash = QSplashScreen(QPixmap(str(icon)))
-    splash.showMessage("Loading the inference libraries…",
-                       Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter)
-    splash.show()
-    app.processEvents()
-    try:
-        import medpose_gui.inference.detector  # noqa: F401
-        import medpose_gui.inference.pipeline  # noqa: F401
-        import medpose_gui.inference.vitpose  # noqa: F401
-    except ImportError:
-        pass  # the app still opens; running a model then reports what is missing
-    # Importing torch leaves ~450,000 objects that live as long as the program. Python's
-    # full garbage collections scan every object while holding the GIL: triggered by the
-    # worker building a model, each froze the GUI thread for 100-300 ms. Frozen objects are
-    # never scanned again.
-    gc.collect()
-    gc.freeze()
-    return splash
 
 
 class AfterFirstPaint(QObject):
-    """Call ``callback`` once, right after ``widget`` is first painted.
+    """Call ``callback`` once, right after the first paint of ``widget`` at which ``ready()``
+    holds (e.g. "the first frame is on screen").
 
-    The window's first layout and paint take ~100 ms of the GUI thread; started at the same
-    moment, loading the models in a worker (GIL, CPU) made that first paint a stall of
-    150+ ms. ``fallback_ms`` later it is called anyway (a window never shown, e.g. in tests).
+    The window's first layout and paint take ~100 ms of the GUI thread, decoding and
+    drawing the first frame more; started at the same moment, importing torch and loading
+    the models in a worker (GIL, CPU) delayed both by seconds. ``fallback_ms`` after
+    construction it is called anyway (a window never shown, e.g. in tests, or media that
+    never produce a frame).
     """
 
     def __init__(self, widget: QWidget, callback: Callable[[], None],
-                 fallback_ms: int = 2000) -> None:
+                 fallback_ms: int = 2000, ready: Callable[[], bool] | None = None) -> None:
         super().__init__(widget)
         self._widget = widget
         self._callback: Callable[[], None] | None = callback
+        self._ready = ready or (lambda: True)
         widget.installEventFilter(self)
         QTimer.singleShot(fallback_ms, self._fire)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
+        if event.type() == QEvent.Type.Paint and self._callback is not None and self._ready():
             QTimer.singleShot(0, self._fire)  # once this paint is done
         return False
 

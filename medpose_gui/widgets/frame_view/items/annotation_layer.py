@@ -10,6 +10,8 @@ into ``drawLines``, markers and labels blitted from pre-rendered pixmaps.
 
 Stacking is by kind, as separate items with z values would give: boxes < skeletons <
 markers < labels < handles, and within each kind the selected instance above the others.
+Labels are laid out together on screen (:func:`.label_layout.layout_tags`): inside the
+view, never on top of each other, the selected instance's first.
 Live changes (a drag, a hover ring) repaint only the area of the instance that changed;
 ``paint`` skips instances outside the exposed area.
 """
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from medpose_gui.widgets.frame_view.items import style
 from medpose_gui.widgets.frame_view.items.box import paint_boxes
+from medpose_gui.widgets.frame_view.items.label_layout import layout_tags
 from medpose_gui.widgets.frame_view.items.markers import paint_off_image
 from medpose_gui.widgets.frame_view.items.skeleton import paint_skeletons
 
@@ -45,6 +48,10 @@ class AnnotationLayer(QGraphicsItem):
         self._entries: list[InstanceItems] = []
         self._on_top: InstanceItems | None = None
         self._image_size: tuple[int, int] | None = None
+        # Last layout: instance uid -> tag rect on screen, and each tag's shift from its
+        # anchor (a changed shift needs a full repaint, see _paint_labels).
+        self.tag_rects: dict[str, QRectF] = {}
+        self._tag_shifts: dict[int, tuple[float, float]] = {}
 
     def set_image_size(self, size: tuple[int, int] | None) -> None:
         """The frame's (width, height): shown points outside it are marked (exported absent)."""
@@ -78,7 +85,7 @@ class AnnotationLayer(QGraphicsItem):
         groups = [below]
         if top is not None and top.visible and top.extent.intersects(exposed):
             groups.append([top])
-        if not any(groups):
+        if not any(groups) and not self._tag_shifts:
             return
         # Everything is drawn in device pixels so markers, tags and pens keep their size.
         t = painter.worldTransform()
@@ -99,13 +106,37 @@ class AnnotationLayer(QGraphicsItem):
                 e.markers.paint(painter, t, dpr)
                 if self._image_size is not None:
                     paint_off_image(painter, t, e.xy, e.shown, self._image_size)
-        for group in groups:
-            for e in group:
-                if e.label.visible:
-                    e.label.paint(painter, t, dpr)
+        self._paint_labels(painter, t, dpr, t.mapRect(exposed), widget)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for group in groups:
             for e in group:
                 if e.box.visible and e.box.handles_visible:
                     e.box.paint_handles(painter, t)
         painter.restore()
+
+    def _paint_labels(self, painter: QPainter, t, dpr: float, exposed: QRectF,
+                      widget: QWidget | None) -> None:
+        """Lay out every shown tag (the selected one first), paint those in ``exposed``."""
+        order = self.drawing_order()
+        tagged = [e for e in order[-1:] + order[:-1] if e.visible and e.label.visible]
+        wanted = [e.label.wanted_rect(t) for e in tagged]
+        bounds = None if widget is None else (0.0, 0.0, float(widget.width()),
+                                              float(widget.height()))
+        shifts: dict[int, tuple[float, float]] = {}
+        rects: dict[str, QRectF] = {}
+        placed = dict(zip(map(id, tagged), layout_tags(wanted, bounds), strict=True))
+        for e, (x, y, w, h) in zip(tagged, wanted, strict=True):
+            px, py = placed[id(e)]
+            shifts[id(e)] = (round(px - x), round(py - y))
+            rects[e.inst.uid if e.inst is not None else str(id(e))] = QRectF(px, py, w, h)
+        for e in (e for e in order if id(e) in placed):  # paint order: selected last
+            px, py = placed[id(e)]
+            _x, _y, w, h = e.label.wanted_rect(t)
+            if exposed.intersects(QRectF(px - 1, py - 1, w + 2, h + 2)):
+                e.label.paint(painter, t, dpr, at=(px, py))
+        partial = bounds is not None and not exposed.contains(QRectF(*bounds))
+        if partial and shifts != self._tag_shifts:
+            # A tag moved relative to its box (another tag moved, or the view scrolled it
+            # against an edge): this partial repaint (or scroll) left it at its old place too.
+            self.update()
+        self._tag_shifts, self.tag_rects = shifts, rects

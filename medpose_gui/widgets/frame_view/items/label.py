@@ -1,7 +1,8 @@
 """The small tag on an instance's box: ``patient 0.97 · predicted``.
 
 Constant screen size; anchored at the box's top-left corner, drawn just above the box
-(or just inside it when the box touches the top of the image and the tag would be cut).
+(or just inside it when the box touches the top of the image and the tag would be cut);
+the annotation layer moves tags that would overlap or leave the view (:mod:`.label_layout`).
 Tags are rendered once into pixmaps and blitted: shaping text on every repaint made a
 crowded frame slow to show (bench/bench_gui_latency.py).
 """
@@ -102,10 +103,17 @@ class Label:
         x, y = self.anchor
         return QRectF(x, y if self.inside else y - h, w, h)
 
-    def paint(self, painter: QPainter, t: QTransform, dpr: float) -> None:
-        if not self._text:
-            return
+    def wanted_rect(self, t: QTransform) -> tuple[float, float, float, float]:
+        """Where the tag would go on screen (x, y, width, height) before the layout."""
         x, y = t.map(*self.anchor)
         top = y if self.inside else y - self._size[1]
+        return x, top, self._size[0], self._size[1]
+
+    def paint(self, painter: QPainter, t: QTransform, dpr: float,
+              at: tuple[float, float] | None = None) -> None:
+        """Blit the tag at its anchor, or at screen position ``at`` (the layout's)."""
+        if not self._text:
+            return
+        x, top = at if at is not None else self.wanted_rect(t)[:2]
         painter.drawPixmap(QPointF(round(x), round(top)),
                            _tags().pixmap(self._text, self._rgba, self._translucent, dpr))
