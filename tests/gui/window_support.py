@@ -96,6 +96,8 @@ def make_settings(tmp_path: Path, *, device: str = "cpu", first_run_done: bool =
     return settings
 
 
-def wait_frame(qtbot, window, index: int, timeout: int = 10000) -> None:
+def wait_frame(qtbot, window, index: int, timeout: int = 30000) -> None:
+    """Wait until frame ``index`` is shown (generous: models loading beside it on a busy
+    2-core machine can hold the GUI thread back for seconds)."""
     qtbot.waitUntil(lambda: window.current_frame == index
                     and window.frame_view.image_size is not None, timeout=timeout)

@@ -33,10 +33,12 @@ class BackgroundTask(QObject):
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name="medpose-export", daemon=True)
         self.done = False
-        for sig in (self.succeeded, self.failed, self.cancelled):
-            sig.connect(self._mark_done)
 
     def start(self) -> None:
+        # Connected last, so ``done`` turns true only after every handler connected before
+        # start() has seen the outcome (queued slots run in connection order).
+        for sig in (self.succeeded, self.failed, self.cancelled):
+            sig.connect(self._mark_done)
         self._thread.start()
 
     def cancel(self) -> None:
