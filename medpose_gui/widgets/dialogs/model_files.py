@@ -279,6 +279,7 @@ class ModelFilesBox(QWidget):
         task = BackgroundTask(lambda _p, _c: add_for_role(self.registry, path, role), self)
 
         def done(outcome: str, text: str, name: str = "") -> None:
+            self.task = None  # finished: the next queued file may start from this handler
             self._set_busy(False)
             self.refresh()
             if outcome == "ok":
