@@ -202,6 +202,7 @@ class QualityPanel(QDialog):
         task.start()
 
     def _task_done(self, *_args: object) -> None:
+        self.task = None  # finished: a pending refresh may start from this handler
         self.refresh_button.setEnabled(True)
         if self._pending:
             self._pending = False
