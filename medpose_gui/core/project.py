@@ -47,6 +47,7 @@ from medpose_gui.core.project_lock import ProjectLock, lock_path_for
 from medpose_gui.core.project_read import ProjectReader, ReadProblem, check_media_row
 from medpose_gui.core.project_rows import COORD_LIMIT, coordinates_ok
 from medpose_gui.core.project_status import ProjectStatus
+from medpose_gui.core.project_tracks import TrackRows, TrackStore
 from medpose_gui.core.rerun_policy import admit_predictions
 from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
 
@@ -87,8 +88,10 @@ class FrameSummary:
     mean_score: np.ndarray  # float64: mean of the instances' mean point scores; NaN if none
 
 
-class Project(ProjectStatus):
-    """An open project file. Use :meth:`create` or :meth:`open`; close when done."""
+class Project(ProjectStatus, TrackStore):
+    """An open project file. Use :meth:`create` or :meth:`open`; close when done.
+
+    Track queries and the tracker's track-id writes: :class:`TrackStore`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, *,
                  read_only: access.ReadOnlyConnection | None = None) -> None:
@@ -237,6 +240,10 @@ class Project(ProjectStatus):
                     yield self._db()
                 finally:
                     self._write_depth -= 1
+                    # A read later in the same transaction (a tracker after a store) must
+                    # see this write, not what the cache held before it.
+                    for frame in self._touched:
+                        self._instance_cache.pop(frame, None)
                 return
             conn = self._db()
             problem = self._permanent_write_problem()
@@ -694,4 +701,4 @@ class Project(ProjectStatus):
 
 
 __all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "ProjectWriteError",
-           "ReadProblem", "StoredPredictions", "lock_path_for"]
+           "ReadProblem", "StoredPredictions", "TrackRows", "lock_path_for"]

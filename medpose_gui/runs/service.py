@@ -12,7 +12,8 @@ or store results. Its parts, each usable alone:
 - :meth:`InferenceService.predict`: compute only (frames -> instances, batch by batch);
   what a cluster worker runs.
 - :meth:`InferenceService.store`: one batch into the project under the re-run policy
-  (:meth:`Project.store_predictions`); what the cluster driver runs as results arrive.
+  (:meth:`Project.store_predictions`), each new person given its track
+  (:mod:`medpose_gui.tracking`); what the cluster driver runs as results arrive.
 - :meth:`InferenceService.run`: the four together, storing each batch as it finishes, so a
   crash or a cancel loses nothing that was reported done.
 """
@@ -26,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from medpose_gui.core.annotations import Instance, ReviewState, in_review_state
+from medpose_gui.core.annotations import Instance, ReviewState, Source, in_review_state
 from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.inference import choose_device
 from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_pipeline
 from medpose_gui.inference.vitpose import check_schema_fits
+from medpose_gui.tracking import assign_tracks
 
 from .models import LoadedModels, ModelCache
 from .settings import RunSettings
@@ -124,8 +126,14 @@ class InferenceService:
 
     def store(self, project: Project, models: LoadedModels,
               batch: dict[int, list[Instance]]) -> StoredPredictions:
-        """One batch of predictions into the project under the re-run policy."""
-        return project.store_predictions(batch, model_ids=models.identity())
+        """One batch of predictions into the project under the re-run policy, with their
+        tracks (:func:`medpose_gui.tracking.assign_tracks`), in one transaction."""
+        with project.atomic():
+            replaced = {f: [inst for inst in project.instances(f)
+                            if inst.source == Source.PREDICTED] for f in batch}
+            stored = project.store_predictions(batch, model_ids=models.identity())
+            assign_tracks(project, stored.frames, replaced)
+        return stored
 
     def estimate_pose(self, settings: RunSettings, category: str, image: np.ndarray,
                       boxes: np.ndarray, num_keypoints: int | None = None) -> list[np.ndarray]:
