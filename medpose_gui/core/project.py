@@ -416,6 +416,13 @@ class Project(ProjectStatus, TrackStore):
         with self._read() as c:
             return self._reader.instance(c, int(frame), uid)
 
+    def approved_frames(self, first: int, last: int) -> set[int]:
+        """The approved frames in first..last (a video tool leaves them as they are)."""
+        with self._read() as c:
+            return {r[0] for r in c.execute(
+                "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
+                (db.REVIEW_CODE[ReviewState.APPROVED], int(first), int(last)))}
+
     def review_state(self, frame: int) -> ReviewState:
         with self._read() as c:
             return self._reader.review_state(c, int(frame))

@@ -124,3 +124,56 @@ class TrackStore:
             c.execute("UPDATE instances SET track_id = ? WHERE track_id = ?", (int(new), int(old)))
             self._touched.update(frames)
         return frames
+
+    def trajectories(self, track_id: int | None = None) -> list[Trajectory]:
+        """Arrays of every track (or of ``track_id``): frames, boxes, points, scores.
+
+        Read straight from the stored blobs (no :class:`Instance` is built): the triage of
+        a long video reads every person once. Untracked persons come as one trajectory with
+        ``track_id`` None (frames may repeat there).
+        """
+        where, args = ("WHERE track_id = ?", (int(track_id),)) if track_id is not None else ("", ())
+        with self._read() as c:
+            rows = c.execute(f"SELECT track_id, frame, source, box, keypoints, scores FROM "
+                             f"instances {where} ORDER BY track_id, frame, ord", args).fetchall()
+        out: list[Trajectory] = []
+        start = 0
+        for i in range(1, len(rows) + 1):
+            if i == len(rows) or rows[i][0] != rows[start][0]:
+                out.append(_trajectory(rows[start:i]))
+                start = i
+        return out
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One track as arrays (n persons, K points), ordered by frame."""
+
+    track_id: int | None
+    frames: np.ndarray  # (n,) int64
+    boxes: np.ndarray  # (n, 4)
+    keypoints: np.ndarray  # (n, K, 3)
+    scores: np.ndarray  # (n, K)
+    keyframe: np.ndarray  # (n,) bool: the medic's person (corrected or drawn)
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+
+_KEYFRAME_VALUES = {s.value for s in Source if s.is_keyframe}
+
+
+def _trajectory(rows: list[tuple]) -> Trajectory:
+    k = len(rows[0][5]) // 8
+    kps = [np.frombuffer(r[4], dtype="<f8") for r in rows]
+    same_k = all(a.shape[0] == 3 * k for a in kps)
+    if not same_k:  # a category changed inside a track: keep the points of the first schema
+        rows = [r for r, a in zip(rows, kps, strict=True) if a.shape[0] == 3 * k]
+        kps = [a for a in kps if a.shape[0] == 3 * k]
+    return Trajectory(
+        track_id=rows[0][0],
+        frames=np.array([r[1] for r in rows], dtype=np.int64),
+        boxes=np.frombuffer(b"".join(r[3] for r in rows), dtype="<f8").reshape(-1, 4).copy(),
+        keypoints=np.concatenate(kps).reshape(len(rows), k, 3) if rows else np.zeros((0, k, 3)),
+        scores=np.frombuffer(b"".join(r[5] for r in rows), dtype="<f8").reshape(-1, k).copy(),
+        keyframe=np.array([r[2] in _KEYFRAME_VALUES for r in rows], dtype=bool))
