@@ -129,13 +129,23 @@ class TrackStore:
         """Arrays of every track (or of ``track_id``): frames, boxes, points, scores.
 
         Read straight from the stored blobs (no :class:`Instance` is built): the triage of
-        a long video reads every person once. Untracked persons come as one trajectory with
+        a long video reads every person once, in frame chunks so a reader on another thread
+        never holds the project for long. Untracked persons come as one trajectory with
         ``track_id`` None (frames may repeat there).
         """
-        where, args = ("WHERE track_id = ?", (int(track_id),)) if track_id is not None else ("", ())
-        with self._read() as c:
-            rows = c.execute(f"SELECT track_id, frame, source, box, keypoints, scores FROM "
-                             f"instances {where} ORDER BY track_id, frame, ord", args).fetchall()
+        columns = "SELECT track_id, frame, source, box, keypoints, scores, ord FROM instances"
+        if track_id is not None:
+            with self._read() as c:
+                rows = c.execute(f"{columns} WHERE track_id = ?", (int(track_id),)).fetchall()
+        else:
+            with self._read() as c:
+                top = c.execute("SELECT MAX(frame) FROM instances").fetchone()[0]
+            rows = []
+            for lo in range(0, (top if top is not None else -1) + 1, TRAJECTORY_CHUNK):
+                with self._read() as c:
+                    rows += c.execute(f"{columns} WHERE frame BETWEEN ? AND ?",
+                                      (lo, lo + TRAJECTORY_CHUNK - 1)).fetchall()
+        rows.sort(key=lambda r: (-1 if r[0] is None else r[0], r[1], r[6]))
         out: list[Trajectory] = []
         start = 0
         for i in range(1, len(rows) + 1):
@@ -143,6 +153,10 @@ class TrackStore:
                 out.append(_trajectory(rows[start:i]))
                 start = i
         return out
+
+
+# Frames per query when reading every trajectory (each query holds the project ~10 ms).
+TRAJECTORY_CHUNK = 512
 
 
 @dataclass(frozen=True)

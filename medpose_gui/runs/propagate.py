@@ -180,8 +180,9 @@ def propagate(project: Project, source: Any, service: Any, settings: RunSettings
         if cancel is not None and cancel():
             result.cancelled, result.stops = True, "cancelled"
             break
+        image = source[f]
         tick = time.perf_counter()
-        (xys,) = service.estimate_pose(settings, plan.category, source[f],
+        (xys,) = service.estimate_pose(settings, plan.category, image,
                                        plan.boxes[f][None].astype(np.float32), k)
         result.pose_seconds.append(time.perf_counter() - tick)
         edit = _store_frame(project, plan, f, xys)

@@ -1,0 +1,91 @@
+"""Where each track is, in memory, kept up to date frame by frame (for the timeline's lanes).
+
+Built once from :meth:`Project.track_rows` (one query, no blobs), then each edit or stored
+batch updates only the frames it touched (:meth:`TrackIndex.update_frame` with that frame's
+instances, which the project serves from its cache). A lane is one track's state per frame:
+absent, predicted, filled by a video tool (interpolated/propagated), or a keyframe (the
+medic's own person).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+import numpy as np
+
+from medpose_gui.core.annotations import Instance, Source
+from medpose_gui.core.project_tracks import SOURCE_OF_CODE, TrackRows
+
+
+class Lane(IntEnum):
+    """A track's state in one frame, as a lane shows it (larger wins when a frame has two)."""
+
+    ABSENT = 0
+    PREDICTED = 1
+    FILLED = 2  # interpolated or propagated
+    KEYFRAME = 3  # corrected or drawn by the medic
+
+
+def lane_of(source: Source) -> Lane:
+    if source.is_keyframe:
+        return Lane.KEYFRAME
+    return Lane.FILLED if source.is_filled else Lane.PREDICTED
+
+
+class TrackIndex:
+    """Tracks by frame and frames by track, with each person's lane state."""
+
+    def __init__(self, num_frames: int) -> None:
+        self.num_frames = int(num_frames)
+        self._tracks: dict[int, dict[int, Lane]] = {}  # track -> {frame: lane state}
+        self._frames: dict[int, set[int]] = {}  # frame -> tracks in it
+
+    @classmethod
+    def from_rows(cls, rows: TrackRows, num_frames: int) -> TrackIndex:
+        index = cls(num_frames)
+        for frame, track, code in zip(rows.frame.tolist(), rows.track.tolist(),
+                                      rows.source.tolist(), strict=True):
+            index._add(frame, track, lane_of(SOURCE_OF_CODE[code]))
+        return index
+
+    def _add(self, frame: int, track: int, state: Lane) -> None:
+        states = self._tracks.setdefault(track, {})
+        states[frame] = max(states.get(frame, Lane.ABSENT), state)
+        self._frames.setdefault(frame, set()).add(track)
+
+    def update_frame(self, frame: int, instances: Iterable[Instance]) -> None:
+        """Replace what the index knows of ``frame`` with its current ``instances``."""
+        for track in self._frames.pop(frame, set()):
+            states = self._tracks.get(track)
+            if states is not None:
+                states.pop(frame, None)
+                if not states:
+                    del self._tracks[track]
+        for inst in instances:
+            if inst.track_id is not None:
+                self._add(frame, int(inst.track_id), lane_of(inst.source))
+
+    def tracks_at(self, frame: int) -> list[int]:
+        return sorted(self._frames.get(frame, ()))
+
+    def track_ids(self) -> list[int]:
+        return sorted(self._tracks)
+
+    def span(self, track: int) -> tuple[int, int] | None:
+        states = self._tracks.get(track)
+        return (min(states), max(states)) if states else None
+
+    def lane(self, track: int) -> np.ndarray:
+        """(num_frames,) int8 :class:`Lane` codes of one track."""
+        out = np.zeros(self.num_frames, dtype=np.int8)
+        states = self._tracks.get(track, {})
+        if states:
+            frames = np.fromiter(states.keys(), dtype=np.int64, count=len(states))
+            codes = np.fromiter(states.values(), dtype=np.int8, count=len(states))
+            ok = (frames >= 0) & (frames < self.num_frames)
+            out[frames[ok]] = codes[ok]
+        return out
+
+    def keyframes(self, track: int) -> list[int]:
+        return sorted(f for f, s in self._tracks.get(track, {}).items() if s == Lane.KEYFRAME)
