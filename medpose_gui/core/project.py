@@ -30,7 +30,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -240,10 +240,6 @@ class Project(ProjectStatus, TrackStore):
                     yield self._db()
                 finally:
                     self._write_depth -= 1
-                    # A read later in the same transaction (a tracker after a store) must
-                    # see this write, not what the cache held before it.
-                    for frame in self._touched:
-                        self._instance_cache.pop(frame, None)
                 return
             conn = self._db()
             problem = self._permanent_write_problem()
@@ -275,6 +271,13 @@ class Project(ProjectStatus, TrackStore):
             for frame in self._touched:  # every write names the frames it changes
                 self._instance_cache.pop(frame, None)
             self._update_summary(conn, self._touched)
+
+    def _touch(self, frames: Iterable[int]) -> None:
+        """Record frames the open transaction writes; their cached instances go at once, so
+        a read later in the same transaction (a tracker after a store) sees the write."""
+        for frame in frames:
+            self._touched.add(frame)
+            self._instance_cache.pop(frame, None)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -452,7 +455,7 @@ class Project(ProjectStatus, TrackStore):
             # Put back (undo of a delete): no longer a deleted prediction.
             c.execute("DELETE FROM deleted_predictions WHERE uid = ?", (inst.uid,))
             self._removed.pop(inst.uid, None)
-            self._touched.update([frame] if row is None else [frame, row[0]])
+            self._touch([frame] if row is None else [frame, row[0]])
 
     def remove_instance(self, frame: int, uid: str, *, record_deletion: bool = True) -> bool:
         """Delete an instance; False if the frame has no instance ``uid``.
@@ -472,7 +475,7 @@ class Project(ProjectStatus, TrackStore):
                 c.execute(db.RECORD_DELETED, (files.now_text(), uid))
             c.execute("DELETE FROM instances WHERE uid = ?", (uid,))
             self._removed[uid] = (int(frame), row[0])
-            self._touched.add(int(frame))
+            self._touch([int(frame)])
         return True
 
     def set_review_state(self, frame: int, state: ReviewState) -> None:
@@ -483,7 +486,7 @@ class Project(ProjectStatus, TrackStore):
             else:
                 c.execute("INSERT OR REPLACE INTO frames VALUES (?, ?)",
                           (int(frame), db.REVIEW_CODE[state]))
-            self._touched.add(int(frame))
+            self._touch([int(frame)])
 
     def store_predictions(self, preds: Mapping[int, Sequence[Instance]], *,
                           model_ids: dict | None = None) -> StoredPredictions:
@@ -508,7 +511,7 @@ class Project(ProjectStatus, TrackStore):
                 "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
                 (db.REVIEW_CODE[ReviewState.APPROVED], items[0][0], items[-1][0]))}
             todo = [(f, v) for f, v in items if f not in approved]
-            self._touched.update(f for f, _ in todo)
+            self._touch(f for f, _ in todo)
             run_id = self._prediction_run(c, model_ids)
             result = StoredPredictions(frames=[f for f, _ in todo],
                                        skipped_approved=len(items) - len(todo))

@@ -11,7 +11,7 @@ timeline's lanes for 50,000 frames are one query) and write only the ``track_id`
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -51,7 +51,7 @@ class TrackStore:
 
     _reader: ProjectReader
 
-    _touched: set[int]
+    def _touch(self, frames: Iterable[int]) -> None: ...  # Project's
 
     def _read(self) -> AbstractContextManager[sqlite3.Connection]: ...  # Project's
 
@@ -113,7 +113,7 @@ class TrackStore:
             c.executemany("UPDATE instances SET track_id = ? WHERE uid = ? AND frame = ?",
                           [(None if t is None else int(t), uid, int(frame))
                            for uid, t in tracks.items()])
-            self._touched.add(int(frame))
+            self._touch([int(frame)])
 
     def rename_track(self, old: int, new: int) -> list[int]:
         """Every instance of track ``old`` joins track ``new`` (the tracker stitching a
@@ -122,7 +122,7 @@ class TrackStore:
             frames = [r[0] for r in c.execute(
                 "SELECT DISTINCT frame FROM instances WHERE track_id = ?", (int(old),))]
             c.execute("UPDATE instances SET track_id = ? WHERE track_id = ?", (int(new), int(old)))
-            self._touched.update(frames)
+            self._touch(frames)
         return frames
 
     def trajectories(self, track_id: int | None = None) -> list[Trajectory]:
