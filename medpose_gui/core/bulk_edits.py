@@ -7,10 +7,9 @@ accepted from a fill is never removed by a threshold, and approved frames stay a
 
 from __future__ import annotations
 
-from medpose_gui.core.annotations import ReviewState, Source
+from medpose_gui.core.annotations import REVIEW_OF_CODE, ReviewState, Source
 from medpose_gui.core.edits import Edit, EditGroup, InstanceChange, set_review_state
 from medpose_gui.core.project import Project
-from medpose_gui.core.project_db import REVIEW_OF_CODE
 
 
 def _ordered(first: int, last: int) -> tuple[int, int]:

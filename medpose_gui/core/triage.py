@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from medpose_gui.core.annotations import ReviewState
-from medpose_gui.core.project_db import REVIEW_CODE
+from medpose_gui.core.annotations import ReviewState, in_review_state
 from medpose_gui.core.project_tracks import Trajectory
 
 if TYPE_CHECKING:
@@ -185,5 +184,5 @@ def triage_project(project: Project, settings: TriageSettings = DEFAULT_TRIAGE) 
     thread for a long video)."""
     summary = project.frame_summary()
     n = max(int(project.media.num_frames), len(summary.review))
-    approved = summary.review == REVIEW_CODE[ReviewState.APPROVED]
+    approved = in_review_state(summary.review, ReviewState.APPROVED)
     return triage(project.trajectories(), n, approved, settings)
