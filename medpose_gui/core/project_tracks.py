@@ -133,7 +133,8 @@ class TrackStore:
         never holds the project for long. Untracked persons come as one trajectory with
         ``track_id`` None (frames may repeat there).
         """
-        columns = "SELECT track_id, frame, source, box, keypoints, scores, ord FROM instances"
+        columns = ("SELECT track_id, frame, source, box, keypoints, scores, ord, category "
+                   "FROM instances")
         if track_id is not None:
             with self._read() as c:
                 rows = c.execute(f"{columns} WHERE track_id = ?", (int(track_id),)).fetchall()
@@ -164,6 +165,7 @@ class Trajectory:
     """One track as arrays (n persons, K points), ordered by frame."""
 
     track_id: int | None
+    category: str  # of its first person (a track is one person: one category)
     frames: np.ndarray  # (n,) int64
     boxes: np.ndarray  # (n, 4)
     keypoints: np.ndarray  # (n, K, 3)
@@ -186,6 +188,7 @@ def _trajectory(rows: list[tuple]) -> Trajectory:
         kps = [a for a in kps if a.shape[0] == 3 * k]
     return Trajectory(
         track_id=rows[0][0],
+        category=rows[0][7],
         frames=np.array([r[1] for r in rows], dtype=np.int64),
         boxes=np.frombuffer(b"".join(r[3] for r in rows), dtype="<f8").reshape(-1, 4).copy(),
         keypoints=np.concatenate(kps).reshape(len(rows), k, 3) if rows else np.zeros((0, k, 3)),

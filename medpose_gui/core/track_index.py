@@ -89,3 +89,25 @@ class TrackIndex:
 
     def keyframes(self, track: int) -> list[int]:
         return sorted(f for f, s in self._tracks.get(track, {}).items() if s == Lane.KEYFRAME)
+
+    def shares_a_frame(self, a: int, b: int) -> bool:
+        """Whether tracks ``a`` and ``b`` both have a person in some frame."""
+        fa, fb = self._tracks.get(a, {}), self._tracks.get(b, {})
+        small, large = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+        return any(f in large for f in small)
+
+    def merge_candidates(self, track: int, category_of: dict[int, str] | None = None,
+                         limit: int = 20) -> list[tuple[int, int]]:
+        """Tracks that could join ``track`` (never in a frame with it), nearest in time
+        first: ``(track id, frames between them)``."""
+        span = self.span(track)
+        if span is None:
+            return []
+        out = []
+        for other, states in self._tracks.items():
+            if other == track or not states or self.shares_a_frame(track, other):
+                continue
+            lo, hi = min(states), max(states)
+            gap = lo - span[1] if lo > span[1] else span[0] - hi if hi < span[0] else 0
+            out.append((gap, other))
+        return [(other, gap) for gap, other in sorted(out)[:limit]]

@@ -148,8 +148,11 @@ def triage(trajectories: Sequence[Trajectory], num_frames: int,
 
 
 def _low_scores(traj: Trajectory, settings: TriageSettings, raise_to) -> None:
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(np.where(np.isfinite(traj.scores), traj.scores, np.nan), axis=1)
+    scored = np.isfinite(traj.scores)
+    count = scored.sum(axis=1)
+    with np.errstate(all="ignore"):  # a hand-placed person has no score: NaN, not low
+        mean = np.where(count > 0, np.where(scored, traj.scores, 0.0).sum(axis=1) / count,
+                        np.nan)
     low = np.isfinite(mean) & (mean < settings.low_score) & ~traj.keyframe
     value = 0.5 + 0.5 * (1.0 - mean[low] / settings.low_score)
     raise_to(traj.frames[low], value, Reason.LOW_SCORE)

@@ -74,6 +74,7 @@ class PropagationResult:
     stops: str = ""
     seconds: float = 0.0
     pose_seconds: list[float] = field(default_factory=list)  # per frame, the model's time
+    error: str = ""  # why it stopped early on a failure (the frames done are in ``group``)
 
 
 def carry_box(box: np.ndarray, reference: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -166,7 +167,8 @@ def propagate(project: Project, source: Any, service: Any, settings: RunSettings
     """Run a propagation (see the module docstring): ``source[f]`` gives frame f (RGB),
     ``service`` is the :class:`~medpose_gui.runs.InferenceService` whose pose model runs.
     ``on_stored(frame, edit)`` after each frame is stored; ``cancel()`` is polled between
-    frames. Returns the stored edits as one group."""
+    frames. Returns the stored edits as one group, also when a frame fails (a read or write
+    error: ``result.error``), so what was stored stays undoable as one step."""
     started = time.perf_counter()
     plan = plan or plan_propagation(project, request)
     k = project.schema_for(plan.category).num_keypoints
@@ -176,24 +178,28 @@ def propagate(project: Project, source: Any, service: Any, settings: RunSettings
     total = len(plan.frames)
     if progress is not None:
         progress(0, total)
-    for f in plan.frames:
-        if cancel is not None and cancel():
-            result.cancelled, result.stops = True, "cancelled"
-            break
-        image = source[f]
-        tick = time.perf_counter()
-        (xys,) = service.estimate_pose(settings, plan.category, image,
-                                       plan.boxes[f][None].astype(np.float32), k)
-        result.pose_seconds.append(time.perf_counter() - tick)
-        edit = _store_frame(project, plan, f, xys)
-        if edit is None:
-            result.stops = f"frame {f} changed meanwhile (approved or corrected)"
-            break
-        edits.append(edit)
-        if on_stored is not None:
-            on_stored(f, edit)
-        if progress is not None:
-            progress(len(edits), total)
+    try:
+        for f in plan.frames:
+            if cancel is not None and cancel():
+                result.cancelled, result.stops = True, "cancelled"
+                break
+            image = source[f]
+            tick = time.perf_counter()
+            (xys,) = service.estimate_pose(settings, plan.category, image,
+                                           plan.boxes[f][None].astype(np.float32), k)
+            result.pose_seconds.append(time.perf_counter() - tick)
+            edit = _store_frame(project, plan, f, xys)
+            if edit is None:
+                result.stops = f"frame {f} changed meanwhile (approved or corrected)"
+                break
+            edits.append(edit)
+            if on_stored is not None:
+                on_stored(f, edit)
+            if progress is not None:
+                progress(len(edits), total)
+    except Exception as exc:  # noqa: BLE001 - the frames stored so far stay one undo step
+        result.error = str(exc) or type(exc).__name__
+        result.stops = f"failed: {result.error}"
     result.frames_done = len(edits)
     text = f"Propagate track {plan.track} {direction} ({len(edits)} frames)"
     result.group = EditGroup(text, edits, request.frame)
