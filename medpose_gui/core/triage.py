@@ -88,7 +88,8 @@ def point_jumps(traj: Trajectory, settings: TriageSettings = DEFAULT_TRIAGE) -> 
     """(n, K) jump score of each point of a track (0 where it moves like its neighbours).
 
     The speed at person i is its move from person i-1 over the frames between them, in
-    units of the person's size (square root of its box area).
+    units of the person's size (square root of its box area). A point off on one frame is
+    flagged there only, not again where it comes back.
     """
     n, k = traj.keypoints.shape[:2]
     if n < 3:
@@ -112,6 +113,15 @@ def point_jumps(traj: Trajectory, settings: TriageSettings = DEFAULT_TRIAGE) -> 
         ratio = speed / np.maximum(typical, floor)
     score = np.clip((ratio - settings.jump_ratio) / settings.jump_ratio, 0.0, 1.0)
     out = np.where(np.isfinite(speed) & (speed >= settings.min_jump), score, 0.0)
+    # A point that is off on one frame jumps there and jumps back on the next: the way back
+    # is not a second outlier (the flagged frame is the one where the point is wrong).
+    move = np.zeros((n, k, 2))
+    move[1:] = xy[1:] - xy[:-1]
+    dot = (move[1:-1] * move[2:]).sum(axis=2)
+    norms = np.linalg.norm(move[1:-1], axis=2) * np.linalg.norm(move[2:], axis=2)
+    with np.errstate(all="ignore"):
+        back = (out[1:-1] > 0) & (out[2:] > 0) & (dot < -0.5 * norms)
+    out[2:][back] = 0.0
     return out
 
 

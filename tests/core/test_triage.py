@@ -31,6 +31,8 @@ def test_a_point_that_jumps_is_flagged_on_its_frame(project):
     (traj,) = project.trajectories(2)
     jumps = point_jumps(traj)
     assert np.argmax(jumps[:, 9]) == 17 and jumps[17].argmax() == 9
+    assert jumps[18, 9] == 0.0  # coming back is not a second jump
+    assert result.next_frame(17) is None
     assert "keypoint" in result.text(17)
 
 
