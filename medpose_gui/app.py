@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
             "actionInterpolate": tools.interpolate,
             "actionPropagateForward": lambda: propagate(FORWARD),
             "actionPropagateBackward": lambda: propagate(BACKWARD),
-            "actionPropagateFrames": self._propagate_frames,
+            "actionPropagateFrames": self.propagation.ask_and_start,
             "actionSetTrack": tools.set_track,
             "actionMergeTrack": tools.merge_track,
             "actionSplitTrack": tools.split_track,
@@ -302,7 +302,8 @@ class MainWindow(QMainWindow):
         self.edits.framesChanged.connect(tracks.frames_changed)
         self.edits.framesChanged.connect(self.display.frames_changed)
         self.inference.predictionsStored.connect(tracks.frames_changed)
-        self.inference.propagationStored.connect(lambda f, _edit: self._propagated_frame(f))
+        self.inference.propagationStored.connect(
+            lambda f, _edit: (self.display.predictions_stored([f]), tracks.frames_changed([f])))
         self.inference.propagationProgress.connect(
             lambda done, total: self.status.set_progress(done, total, math.nan))
         self.inference.propagatingChanged.connect(self._run_started_or_ended)
@@ -321,15 +322,6 @@ class MainWindow(QMainWindow):
             action.blockSignals(True)
             action.setChecked(track is not None)
             action.blockSignals(False)
-
-    def _propagated_frame(self, frame: int) -> None:
-        self.display.predictions_stored([frame])
-        self.tracks.frames_changed([frame])
-
-    def _propagate_frames(self) -> None:
-        answer = self.video_tools.ask.propagation()
-        if answer is not None:
-            self.propagation.start(*answer)
 
     def _set_enabled(self) -> None:
         has, running = self.session is not None, self.inference.running

@@ -216,3 +216,28 @@ def test_the_trajectory_plot_shows_the_track_and_a_click_on_a_jump_goes_there(qt
     at = widget.mapFromScene(vb.mapViewToScene(QPointF(spot.x(), spot.y())))
     QTest.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=at)
     wait_frame(qtbot, window, 6)
+
+
+def test_propagate_n_frames_backward_from_the_dialog(qtbot, window):
+    _step(qtbot, window, 8)
+    _make_keyframes(window, (8,))
+    _select(window, 8, 1)
+    window.propagation.ask = Answers(propagation_answer=(-1, 3))
+    _press(qtbot, window, Qt.Key.Key_P,
+           Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    _wait_propagation(qtbot, window)
+    assert window.propagation.last_result.group.frames == [5, 6, 7]
+    assert person(window.project, 4, 1).source == Source.PREDICTED
+
+
+def test_deleting_weak_detections_in_a_range_is_one_undo_step(qtbot, window):
+    weak = person(window.project, 4, 2)
+    window.project.put_instance(4, weak.replace(box_score=0.5, source=Source.PREDICTED))
+    before, steps = snapshot(window.project), window.edits.stack.count()
+    window.video_tools.ask.range_answer = (0, N - 1, 0.8)
+    _press(qtbot, window, Qt.Key.Key_Delete,
+           Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert [i.track_id for i in window.project.instances(4)] == [1]
+    assert len(window.project.instances(5)) == 2 and window.edits.stack.count() == steps + 1
+    window.actions["actionUndo"].trigger()
+    assert snapshot(window.project) == before

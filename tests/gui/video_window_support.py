@@ -16,7 +16,8 @@ from tests.gui.window_support import make_fixture_video
 
 SHIFT_PX = 4  # make_fixture_video rolls the frame this far right per frame
 # The astronaut pasted into the fixture frame, and a second "person" on the texture.
-PERSONS = {1: (704.0, 150.0, 1216.0, 662.0), 2: (100.0, 200.0, 300.0, 650.0)}
+PERSONS = {1: (704.0, 150.0, 1216.0, 662.0), 2: (100.0, 200.0, 300.0, 650.0),
+           3: (380.0, 300.0, 560.0, 700.0)}
 
 
 def person_at(track: int, frame: int, box_scale: float = 1.0) -> Instance:

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from medpose_gui.runs.propagate import PropagationRequest, PropagationResult
 from medpose_gui.widgets.controllers.edits import EditController
 from medpose_gui.widgets.controllers.inference import InferenceController
 from medpose_gui.widgets.controllers.navigation import FrameNavigator
 from medpose_gui.widgets.controllers.session import SessionController
+from medpose_gui.widgets.dialogs.video_questions import VideoQuestions
 from medpose_gui.widgets.settings import AppSettings
 
 FORWARD, BACKWARD = 1, -1
@@ -38,6 +40,7 @@ class PropagationController(QObject):
         self._sessions, self._nav, self._inference, self._edits = (sessions, navigator,
                                                                     inference, edits)
         self._selected_uid = selected_uid
+        self.ask = VideoQuestions(parent if isinstance(parent, QWidget) else None)
         inference.propagationFinished.connect(self._finished)
         inference.propagationFailed.connect(lambda text: self.failed.emit("Propagation", text))
         self.last_result: PropagationResult | None = None
@@ -73,6 +76,11 @@ class PropagationController(QObject):
         way = "forward" if direction >= 0 else "backward"
         self.message.emit(f"propagating track {inst.track_id} {way}… (Esc stops)", 4000)
         return self._inference.propagate(media, request, models.run_settings())
+
+    def ask_and_start(self) -> bool:
+        """Propagate N frames: ask the direction and how many, then start."""
+        answer = self.ask.propagation()
+        return answer is not None and self.start(*answer)
 
     def cancel(self) -> None:
         self._inference.cancel()
