@@ -75,6 +75,13 @@ class TrackStore:
                                (int(track_id),)).fetchone()
         return None if lo is None else (int(lo), int(hi))
 
+    def track_category(self, track_id: int) -> str | None:
+        """The category of a track's persons (None: no person has it)."""
+        with self._read() as c:
+            row = c.execute("SELECT category FROM instances WHERE track_id = ? LIMIT 1",
+                            (int(track_id),)).fetchone()
+        return None if row is None else row[0]
+
     def track_rows(self) -> TrackRows:
         """Every tracked instance's frame, track and source (no blobs decoded)."""
         with self._read() as c:

@@ -31,6 +31,10 @@ def merge_tracks(project: Project, keep: int, other: int, frame: int = -1) -> Ed
     theirs = project.track_instances(other)
     if not ours or not theirs:
         raise TrackEditError(f"track {keep if not ours else other} has no persons")
+    kinds = project.track_category(keep), project.track_category(other)
+    if kinds[0] != kinds[1]:
+        raise TrackEditError(f"track {keep} is a {kinds[0]}, track {other} a {kinds[1]}: "
+                             "a track is one person")
     both = sorted(ours & {f for f, _ in theirs})
     if both:
         shown = ", ".join(str(f) for f in both[:5]) + (" ..." if len(both) > 5 else "")
@@ -64,6 +68,9 @@ def change_track(project: Project, frame: int, inst: Instance, track: int | None
     target = None if track is None else int(track)
     if target == old:
         raise TrackEditError(f"the person is already in track {track}")
+    kind = None if target is None else project.track_category(target)
+    if kind is not None and kind != inst.category:
+        raise TrackEditError(f"track {target} is a {kind}, this person a {inst.category}")
     text = f"Set track {target}" + (" from here on" if onward else "")
     if not onward or old is None or target is None:
         pairs = [(inst, target)]

@@ -40,16 +40,19 @@ class TrackIndex:
         self.num_frames = int(num_frames)
         self._tracks: dict[int, dict[int, Lane]] = {}  # track -> {frame: lane state}
         self._frames: dict[int, set[int]] = {}  # frame -> tracks in it
+        self._category: dict[int, str] = {}  # track -> its persons' category
 
     @classmethod
     def from_rows(cls, rows: TrackRows, num_frames: int) -> TrackIndex:
         index = cls(num_frames)
-        for frame, track, code in zip(rows.frame.tolist(), rows.track.tolist(),
-                                      rows.source.tolist(), strict=True):
-            index._add(frame, track, lane_of(SOURCE_OF_CODE[code]))
+        for frame, track, code, category in zip(rows.frame.tolist(), rows.track.tolist(),
+                                                rows.source.tolist(), rows.category,
+                                                strict=True):
+            index._add(frame, track, lane_of(SOURCE_OF_CODE[code]), category)
         return index
 
-    def _add(self, frame: int, track: int, state: Lane) -> None:
+    def _add(self, frame: int, track: int, state: Lane, category: str) -> None:
+        self._category[track] = category
         states = self._tracks.setdefault(track, {})
         states[frame] = max(states.get(frame, Lane.ABSENT), state)
         self._frames.setdefault(frame, set()).add(track)
@@ -64,7 +67,7 @@ class TrackIndex:
                     del self._tracks[track]
         for inst in instances:
             if inst.track_id is not None:
-                self._add(frame, int(inst.track_id), lane_of(inst.source))
+                self._add(frame, int(inst.track_id), lane_of(inst.source), inst.category)
 
     def tracks_at(self, frame: int) -> list[int]:
         return sorted(self._frames.get(frame, ()))
@@ -96,16 +99,16 @@ class TrackIndex:
         small, large = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
         return any(f in large for f in small)
 
-    def merge_candidates(self, track: int, category_of: dict[int, str] | None = None,
-                         limit: int = 20) -> list[tuple[int, int]]:
-        """Tracks that could join ``track`` (never in a frame with it), nearest in time
-        first: ``(track id, frames between them)``."""
+    def merge_candidates(self, track: int, limit: int = 20) -> list[tuple[int, int]]:
+        """Tracks that could join ``track`` (same category, never in a frame with it),
+        nearest in time first: ``(track id, frames between them)``."""
         span = self.span(track)
         if span is None:
             return []
         out = []
         for other, states in self._tracks.items():
-            if other == track or not states or self.shares_a_frame(track, other):
+            if (other == track or not states or self.shares_a_frame(track, other)
+                    or self._category.get(other) != self._category.get(track)):
                 continue
             lo, hi = min(states), max(states)
             gap = lo - span[1] if lo > span[1] else span[0] - hi if hi < span[0] else 0

@@ -72,3 +72,15 @@ def test_changing_a_track_from_here_on_swaps_the_tails_of_both(project):
     assert person(project, 39, 1).box[0] < person(project, 39, 2).box[0]  # before: unchanged
     assert person(project, 59, 1).box[0] > person(project, 59, 2).box[0]  # after: swapped
     assert len(group.frames) == 20
+
+
+def test_tracks_of_different_categories_never_merge(project):
+    from medpose_gui.core.annotations import Instance
+
+    user = Instance.manual("user", [10, 10, 60, 90], 6).with_track(9)
+    project.put_instance(59, user)
+    split_track(project, 1, 30).apply(project)  # track 1: frames 0-29, clear of frame 59
+    with pytest.raises(TrackEditError, match="one person"):
+        merge_tracks(project, 1, 9)
+    with pytest.raises(TrackEditError, match="is a patient"):
+        change_track(project, 59, user, 1)
