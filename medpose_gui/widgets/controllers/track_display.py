@@ -26,6 +26,9 @@ from medpose_gui.widgets.panels.trajectory_plot import TrajectoryPlot
 
 MAX_LANES = 8  # track lanes under the timeline's tracks (the frame's persons, selected first)
 TRIAGE_DELAY_MS = 800  # after the last change, the "needs a look" scores are computed again
+# Changes arriving in a stream (a propagation stores ~10 frames a second) redraw the lanes and
+# the trajectory plot once per this many ms, not once per frame stored.
+LANES_DELAY_MS, TRAJECTORY_DELAY_MS = 150, 400
 
 
 class TrackDisplay(QObject):
@@ -49,6 +52,10 @@ class TrackDisplay(QObject):
         self._triage_timer = QTimer(self, singleShot=True, interval=TRIAGE_DELAY_MS)
         self._triage_timer.timeout.connect(lambda: self._run("triage", self._compute_triage,
                                                              self._triage_done))
+        self._lanes_timer = QTimer(self, singleShot=True, interval=LANES_DELAY_MS)
+        self._lanes_timer.timeout.connect(self._refresh_lanes)
+        self._trajectory_timer = QTimer(self, singleShot=True, interval=TRAJECTORY_DELAY_MS)
+        self._trajectory_timer.timeout.connect(self._refresh_trajectory)
 
     # -- the project ----------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
@@ -124,9 +131,10 @@ class TrackDisplay(QObject):
             for frame in frames:
                 self.index.update_frame(frame, self.project.instances(frame))
             self._lanes_shown = None
-            self._refresh_lanes()
-        if self.selected_track is not None:
-            self._refresh_trajectory()
+            if not self._lanes_timer.isActive():
+                self._lanes_timer.start()
+        if self.selected_track is not None and not self._trajectory_timer.isActive():
+            self._trajectory_timer.start()
         self._triage_timer.start()
 
     def frame_shown(self, index: int) -> None:

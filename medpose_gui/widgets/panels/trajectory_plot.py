@@ -34,8 +34,11 @@ class _Axis:
         self.jumps = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"), brush=pg.mkBrush("#ff3030"),
                                         hoverable=True, hoverSize=15)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("w", width=1))
-        for it in (self.curve, self.keys, self.jumps, self.cursor):
+        for it in (self.curve, self.keys, self.jumps):
             item.addItem(it)
+        # The cursor moves with every frame shown: it must not make the plot fit its range
+        # again each time (a few ms per plot per frame, measured while stepping).
+        item.addItem(self.cursor, ignoreBounds=True)
 
 
 class TrajectoryPlot(QWidget):
@@ -60,6 +63,7 @@ class TrajectoryPlot(QWidget):
             axis.widget.scene().sigMouseClicked.connect(
                 lambda event, a=axis: self._plot_clicked(a, event))
         self.track: int | None = None
+        self._current = 0
         self._traj: Trajectory | None = None
         self._jumps: np.ndarray | None = None
 
@@ -128,8 +132,14 @@ class TrajectoryPlot(QWidget):
         return [int(d) for d in data["data"]] if len(data) else []
 
     def set_current(self, frame: int) -> None:
-        self.x_axis.cursor.setValue(frame)
-        self.y_axis.cursor.setValue(frame)
+        self._current = frame
+        if self.isVisible():  # a hidden plot is brought up to date when it is shown
+            self.x_axis.cursor.setValue(frame)
+            self.y_axis.cursor.setValue(frame)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.set_current(self._current)
 
     def _jump_clicked(self, _item: object, points: Sequence[object], *_rest: object) -> None:
         if len(points):
