@@ -127,7 +127,7 @@ def test_a_group_of_many_frames_is_one_step_and_a_run_drops_it_only_for_its_pers
         project, qtbot):
     from medpose_gui.core.bulk_edits import approve_range
     from medpose_gui.core.edits import EditGroup
-    from medpose_gui.widgets.edit_controller import EditController
+    from medpose_gui.widgets.controllers.edits import EditController
 
     persons = {f: make_patient((60 + f, 40, 240 + f, 330), seed=f) for f in range(5)}
     for f, inst in persons.items():
