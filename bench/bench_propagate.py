@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.bench_pipeline import FIXTURES, make_checkpoints, make_video  # noqa: E402
+from bench.bench_pipeline import make_checkpoints, make_video  # noqa: E402
 from medpose_gui.core import edits  # noqa: E402
 from medpose_gui.core.annotations import Instance  # noqa: E402
 from medpose_gui.core.project import Project  # noqa: E402
@@ -32,8 +32,9 @@ from medpose_gui.media import open_media  # noqa: E402
 from medpose_gui.runs import InferenceService, RunSettings  # noqa: E402
 from medpose_gui.runs.propagate import PropagationRequest, propagate  # noqa: E402
 from medpose_gui.session import media_info  # noqa: E402
+from tests.fixture_paths import CASUALTY_WEIGHTS  # noqa: E402
 
-FIXTURE_POSE = FIXTURES / "vitpose" / "vitpose_tiny_casualty_k21.pth"
+FIXTURE_POSE = CASUALTY_WEIGHTS  # in the repository (tests/fixtures_min)
 SHIFT_PX = 8  # bench_pipeline.make_video's shift per frame
 
 

@@ -1,7 +1,7 @@
 """Keys and clicks to correct a clip where one person's box is 30 % too small throughout:
 frame-by-frame editing vs. one keyframe + propagate, scripted through the real window.
 
-A generated 300-frame clip (the fixture frame at 640x360, panning 1 px per frame) with two
+A generated 300-frame clip (the test scene at 640x360, panning 1 px per frame) with two
 tracked persons; the detector's box of person 1 is 30 % too small (width and height) on every
 frame, person 2's is right. Both workflows end in the same state, checked at the end: every
 frame approved and person 1's box within IoU 0.95 of the true box on every frame, its points
@@ -47,7 +47,8 @@ from medpose_gui.core.rerun_policy import box_iou  # noqa: E402
 from medpose_gui.media import open_media  # noqa: E402
 from medpose_gui.session import media_info, project_path_for  # noqa: E402
 from medpose_gui.widgets.frame_view.picking import hit_test  # noqa: E402
-from tests.gui.window_support import fixture_rgb, make_settings  # noqa: E402
+from tests.gui.window_support import make_settings  # noqa: E402
+from tests.scene import scene_rgb  # noqa: E402
 
 SIZE = (640, 360)
 PAN_PX = -1  # per frame (to the left, so the person stays in the frame for 300 frames)
@@ -57,7 +58,7 @@ TOO_SMALL = 0.7  # the detector's box of person 1: 30 % too small in width and h
 
 
 def make_clip(path: Path, n: int) -> Path:
-    base = cv2.resize(fixture_rgb(), SIZE, interpolation=cv2.INTER_AREA)
+    base = cv2.resize(scene_rgb(), SIZE, interpolation=cv2.INTER_AREA)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(25), options={"crf": "18"})
         stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"

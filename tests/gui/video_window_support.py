@@ -12,10 +12,10 @@ from medpose_gui.core.annotations import Instance
 from medpose_gui.core.project import Project
 from medpose_gui.media import open_media
 from medpose_gui.session import media_info, project_path_for
-from tests.gui.window_support import make_fixture_video
+from tests.scene import make_scene_video
 
-SHIFT_PX = 4  # make_fixture_video rolls the frame this far right per frame
-# The astronaut pasted into the fixture frame, and a second "person" on the texture.
+SHIFT_PX = 4  # the video rolls the scene this far right per frame
+# The astronaut pasted into the scene, and two more "persons" on its texture.
 PERSONS = {1: (704.0, 150.0, 1216.0, 662.0), 2: (100.0, 200.0, 300.0, 650.0),
            3: (380.0, 300.0, 560.0, 700.0)}
 
@@ -36,7 +36,7 @@ def person_at(track: int, frame: int, box_scale: float = 1.0) -> Instance:
 def tracked_video_project(folder: Path, n_frames: int = 12, box_scale: float = 1.0) -> Path:
     """The fixture video and its project holding both tracks on every frame; returns the
     project path (beside the video, where opening the video finds it)."""
-    video = make_fixture_video(folder / "clip.mp4", n_frames)
+    video = make_scene_video(folder / "clip.mp4", n_frames, SHIFT_PX)
     with open_media(video) as src:
         info = media_info(video, src)
     path = project_path_for(video)

@@ -1,5 +1,5 @@
-"""Videos with known motion made from the detector fixture frame, and the run settings of
-the fixture models, for the tests of the video tools (tracks, propagation).
+"""Videos with known motion made from the in-repository scene (:mod:`tests.scene`), and the run
+settings of the fixture models, for the tests of the video tools (tracks, propagation).
 
 The fixture detector has random weights, so its "persons" are whatever it finds in the
 textured frame; they move with the image only where the network is shift-equivariant. A
@@ -12,37 +12,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 
 from medpose_gui.runs import RunSettings
-from tests.gui.window_support import DETECTOR_CONFIG, DETECTOR_WEIGHTS, POSE_WEIGHTS, fixture_rgb
+from tests.fixture_paths import CASUALTY_WEIGHTS as POSE_WEIGHTS
+from tests.fixture_paths import DETECTOR_CONFIG, DETECTOR_WEIGHTS
+from tests.scene import make_scene_video, scene_rgb
 
 PAN_PX = 32  # per frame, to the right
+SIZE = (1280, 800)  # 800 high: the detector does not resize it
 
 
 def panning_frame(index: int, shift_px: int = PAN_PX) -> np.ndarray:
     """Frame ``index``: the 1280x800 scene rolled right by ``index * shift_px`` pixels."""
-    base = fixture_rgb()
-    scene = np.concatenate([base, base[:80]], axis=0)  # 1280 x 800: no detector resize
-    return np.ascontiguousarray(np.roll(scene, index * shift_px, axis=1))
+    return np.ascontiguousarray(np.roll(scene_rgb(*SIZE), index * shift_px, axis=1))
 
 
 def make_panning_video(path: Path, n_frames: int, shift_px: int = PAN_PX, fps: int = 25) -> Path:
-    """Lossless H.264 (crf 0, 4:4:4) of :func:`panning_frame` 0..n-1: decoded frames are
-    exact rolls of each other (the colour conversion is per pixel)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps,
-                                      options={"crf": "0", "preset": "ultrafast"})
-        stream.width, stream.height = 1280, 800
-        stream.pix_fmt = "yuv444p"
-        for i in range(n_frames):
-            frame = av.VideoFrame.from_ndarray(panning_frame(i, shift_px), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    """Lossless H.264 of :func:`panning_frame` 0..n-1 (exact rolls of each other)."""
+    return make_scene_video(path, n_frames, shift_px, SIZE, fps)
 
 
 def fixture_run_settings(**changes) -> RunSettings:

@@ -15,9 +15,8 @@ from medpose_gui.runs.propagate import (
     plan_propagation,
     propagate,
 )
-from tests.gui.window_support import POSE_WEIGHTS
 from tests.runs.conftest import PAN_FRAMES
-from tests.runs.known_motion import PAN_PX, fixture_run_settings
+from tests.runs.known_motion import PAN_PX, POSE_WEIGHTS, fixture_run_settings
 
 SETTINGS = fixture_run_settings()
 
