@@ -54,6 +54,10 @@ class TrajectoryPlot(QWidget):
         self.keypoint.setObjectName("trajectoryKeypoint")
         self.keypoint.setToolTip("The keypoint whose x and y are plotted")
         self.keypoint.currentIndexChanged.connect(lambda _i: self._draw())
+        # A point the medic picks stays picked from track to track; one picked for them
+        # (the point that jumps most) is picked again for the next track.
+        self.keypoint.activated.connect(lambda _i: setattr(self, "_picked", True))
+        self._picked = False
         plot_x = pg.PlotWidget(self, background="#202020")
         plot_y = pg.PlotWidget(self, background="#202020")
         plot_y.setXLink(plot_x)
@@ -83,10 +87,10 @@ class TrajectoryPlot(QWidget):
 
     def set_track(self, track: int, traj: Trajectory, jumps: np.ndarray,
                   names: Sequence[str], rgb: tuple[int, int, int]) -> None:
-        """Show ``traj`` (its point jump scores ``jumps`` (n, K)); keeps the chosen point,
-        else picks the one that jumps most."""
+        """Show ``traj`` (its point jump scores ``jumps`` (n, K)); keeps the point the medic
+        picked, else picks the one that jumps most."""
         self.track, self._traj, self._jumps = track, traj, np.asarray(jumps)
-        wanted = self.keypoint.currentText()
+        wanted = self.keypoint.currentText() if self._picked else ""
         self.keypoint.blockSignals(True)
         try:
             self.keypoint.clear()
