@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         self.edits.framesChanged.connect(self.display.frames_changed)
         self.inference.predictionsStored.connect(tracks.frames_changed)
         self.inference.propagationStored.connect(
-            lambda f, _edit: (self.display.predictions_stored([f]), tracks.frames_changed([f])))
+            lambda f, edit: (self.display.predictions_stored([f]), tracks.edit_stored(f, edit)))
         self.inference.propagationProgress.connect(
             lambda done, total: self.status.set_progress(done, total, math.nan))
         self.inference.propagatingChanged.connect(self._run_started_or_ended)

@@ -69,6 +69,21 @@ class TrackIndex:
             if inst.track_id is not None:
                 self._add(frame, int(inst.track_id), lane_of(inst.source), inst.category)
 
+    def apply_changes(self, frame: int, changes: Iterable[tuple[Instance | None, Instance | None]]
+                      ) -> None:
+        """Follow ``(before, after)`` person changes of ``frame`` without reading the frame
+        (a propagation reports each stored frame this way; one person per track per frame)."""
+        for before, after in changes:
+            if before is not None and before.track_id is not None:
+                track = int(before.track_id)
+                states = self._tracks.get(track, {})
+                states.pop(frame, None)
+                if not states:
+                    self._tracks.pop(track, None)
+                self._frames.get(frame, set()).discard(track)
+            if after is not None and after.track_id is not None:
+                self._add(frame, int(after.track_id), lane_of(after.source), after.category)
+
     def tracks_at(self, frame: int) -> list[int]:
         return sorted(self._frames.get(frame, ()))
 

@@ -33,3 +33,24 @@ def test_lanes_show_presence_fills_and_keyframes_and_follow_edits(tmp_path):
         fresh = _fresh(project)
         for track in (1, 2):
             assert (fresh.lane(track) == index.lane(track)).all()
+
+
+def test_following_edits_without_reading_the_frames_gives_the_same_lanes(tmp_path):
+    with tracked_project(tmp_path / "follow.medpose") as project:
+        index = _fresh(project)
+        for f in (10, 20):
+            inst = person(project, f, 1)
+            edit = edits.set_box(f, inst, inst.box + 2, merge=False)
+            edit.apply(project)
+            index.apply_changes(f, [(c.before, c.after) for c in edit.changes])
+        group = interpolate_track(project, 1, 15)
+        group.apply(project)
+        for edit in group.edits:
+            index.apply_changes(edit.frame, [(c.before, c.after) for c in edit.changes])
+        gone = edits.delete_instance(40, person(project, 40, 2))
+        gone.apply(project)
+        index.apply_changes(40, [(c.before, c.after) for c in gone.changes])
+        fresh = _fresh(project)
+        for track in (1, 2):
+            assert (fresh.lane(track) == index.lane(track)).all()
+        assert index.tracks_at(40) == fresh.tracks_at(40) == [1]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from medpose_gui.core.annotations import ReviewState, in_review_state
+from medpose_gui.core.edits import Edit
 from medpose_gui.core.project import Project
 from medpose_gui.core.track_colors import track_rgb
 from medpose_gui.core.track_index import TrackIndex
@@ -122,7 +123,7 @@ class TrackDisplay(QObject):
 
     # -- changes ------------------------------------------------------------------------
     def frames_changed(self, frames: list[int]) -> None:
-        """Frames an edit, a run or a propagation wrote."""
+        """Frames an edit or a run wrote (read again from the project)."""
         if self.project is None:
             return
         if self.index is None:
@@ -130,6 +131,21 @@ class TrackDisplay(QObject):
         else:
             for frame in frames:
                 self.index.update_frame(frame, self.project.instances(frame))
+        self._changed()
+
+    def edit_stored(self, frame: int, edit: Edit) -> None:
+        """A frame a propagation stored: the index follows the edit itself (no read of the
+        project, which the propagation is writing to)."""
+        if self.project is None:
+            return
+        if self.index is None:
+            self._pending.add(frame)
+        else:
+            self.index.apply_changes(frame, [(c.before, c.after) for c in edit.changes])
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.index is not None:
             self._lanes_shown = None
             if not self._lanes_timer.isActive():
                 self._lanes_timer.start()
