@@ -101,6 +101,13 @@ class TrackStore:
                             ).fetchone()[0]
         return 1 if top is None else int(top) + 1
 
+    def untracked_frames(self, first: int, last: int) -> list[int]:
+        """Frames in first..last holding a person without a track, ascending."""
+        with self._read() as c:
+            return [r[0] for r in c.execute(
+                "SELECT DISTINCT frame FROM instances WHERE track_id IS NULL "
+                "AND frame BETWEEN ? AND ? ORDER BY frame", (int(first), int(last)))]
+
     def iter_track_frames(self, first: int, last: int) -> Iterator[tuple[int, list[Instance]]]:
         """``(frame, instances)`` of every frame in first..last that has instances."""
         with self._read() as c:

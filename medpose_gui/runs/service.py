@@ -32,7 +32,7 @@ from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.inference import choose_device
 from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_pipeline
 from medpose_gui.inference.vitpose import check_schema_fits
-from medpose_gui.tracking import assign_tracks
+from medpose_gui.tracking import RunTracks, assign_tracks
 
 from .models import LoadedModels, ModelCache
 from .settings import RunSettings
@@ -125,14 +125,23 @@ class InferenceService:
                             on_batch=on_batch, log=log)
 
     def store(self, project: Project, models: LoadedModels,
-              batch: dict[int, list[Instance]]) -> StoredPredictions:
+              batch: dict[int, list[Instance]], tracks: RunTracks | None = None
+              ) -> StoredPredictions:
         """One batch of predictions into the project under the re-run policy, with their
-        tracks (:func:`medpose_gui.tracking.assign_tracks`), in one transaction."""
+        tracks (:mod:`medpose_gui.tracking`), in one transaction.
+
+        ``tracks``: the run's :class:`~medpose_gui.tracking.RunTracks`, which assigns tracks
+        in frame order whatever order the batches come in (a cluster run then stores what a
+        local run stores); without it the batch's frames are assigned at once.
+        """
         with project.atomic():
             replaced = {f: [inst for inst in project.instances(f)
                             if inst.source == Source.PREDICTED] for f in batch}
             stored = project.store_predictions(batch, model_ids=models.identity())
-            assign_tracks(project, stored.frames, replaced)
+            if tracks is None:
+                assign_tracks(project, stored.frames, replaced)
+            else:  # every frame of the batch counts as arrived (an approved one too)
+                tracks.stored(project, list(batch), replaced)
         return stored
 
     def estimate_pose(self, settings: RunSettings, category: str, image: np.ndarray,
@@ -163,8 +172,10 @@ class InferenceService:
         report = RunReport(frames_asked=len(frames), frames_to_compute=len(todo),
                            device=str(models.device), batch_size=models.batch_size)
 
+        tracks = RunTracks(todo)
+
         def store_batch(batch: dict[int, list[Instance]]) -> None:
-            stored = self.store(project, models, batch)
+            stored = self.store(project, models, batch, tracks)
             report.add(stored)
             if on_results is not None:
                 on_results(batch)

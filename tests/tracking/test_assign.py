@@ -85,3 +85,38 @@ def test_track_ids_are_never_reused_after_a_deletion(project):
     edits.delete_instance(0, only).apply(project)
     _store(project, {1: [WALKERS[1].at(1)]})
     assert project.instances(1)[0].track_id != only.track_id
+
+
+def _run_store(project, preds, tracks):
+    """What InferenceService.store does with a run's RunTracks."""
+    with project.atomic():
+        replaced = {f: [i for i in project.instances(f) if i.source.value == "predicted"]
+                    for f in preds}
+        project.store_predictions(preds)
+        tracks.stored(project, list(preds), replaced)
+
+
+def _all_tracks(project, frames):
+    return {f: sorted((round(float(i.box[0]), 3), i.track_id) for i in project.instances(f))
+            for f in frames}
+
+
+def test_a_run_stored_out_of_order_gets_the_tracks_of_the_same_run_stored_in_order(tmp_path):
+    from medpose_gui.tracking import RunTracks
+
+    preds = frames_of(WALKERS, 16)
+    results = []
+    for order in ([0, 4, 8, 12], [12, 4, 0, 8]):  # a local run; a cluster's shards
+        with Project.create(tmp_path / f"run{order[0]}.medpose",
+                            media_info(num_frames=40)) as project:
+            tracks = RunTracks(range(16))
+            for start in order:
+                _run_store(project, {f: [w.at(f) for w in WALKERS]
+                                     for f in range(start, start + 4)}, tracks)
+                if start == 12 and order[0] == 12:
+                    assert tracks.waiting == [12, 13, 14, 15]  # held back for frames 0-11
+            assert tracks.waiting == []
+            results.append(_all_tracks(project, range(16)))
+    assert results[0] == results[1]
+    assert len({t for persons in results[0].values() for _, t in persons}) == 3
+    del preds
