@@ -85,6 +85,8 @@ class TrackDisplay(QObject):
         task = BackgroundTask(lambda _progress, _cancel: fn(project), self)
         task.succeeded.connect(lambda result: self._finished(name, project, result, fn, done))
         task.failed.connect(lambda _text: self._tasks.pop(name, None))
+        for ended in (task.succeeded, task.failed):  # one per change: not kept for the session
+            ended.connect(lambda *_args, t=task: t.deleteLater())
         self._tasks[name] = task
         task.start()
 
