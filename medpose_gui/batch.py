@@ -129,7 +129,7 @@ class InputJob:
                     project.close()
                     self.abandon()
                     raise
-        self._tracks = RunTracks(self.todo)
+        self._tracks = RunTracks(self.todo, models.identity())
         self.report = RunReport(frames_asked=len(chosen), frames_to_compute=len(self.todo),
                                 device=str(models.device), batch_size=models.batch_size)
         self._raw = {} if (self.outputs.bbox_json or self.outputs.vis_dir) else None

@@ -172,7 +172,7 @@ class InferenceService:
         report = RunReport(frames_asked=len(frames), frames_to_compute=len(todo),
                            device=str(models.device), batch_size=models.batch_size)
 
-        tracks = RunTracks(todo)
+        tracks = RunTracks(todo, models.identity())
 
         def store_batch(batch: dict[int, list[Instance]]) -> None:
             stored = self.store(project, models, batch, tracks)

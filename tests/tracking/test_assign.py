@@ -87,12 +87,15 @@ def test_track_ids_are_never_reused_after_a_deletion(project):
     assert project.instances(1)[0].track_id != only.track_id
 
 
+MODELS = {"files": {"detector": "d", "pose_patient": "p"}}
+
+
 def _run_store(project, preds, tracks):
     """What InferenceService.store does with a run's RunTracks."""
     with project.atomic():
         replaced = {f: [i for i in project.instances(f) if i.source.value == "predicted"]
                     for f in preds}
-        project.store_predictions(preds)
+        project.store_predictions(preds, model_ids=MODELS)
         tracks.stored(project, list(preds), replaced)
 
 
@@ -109,7 +112,7 @@ def test_a_run_stored_out_of_order_gets_the_tracks_of_the_same_run_stored_in_ord
     for order in ([0, 4, 8, 12], [12, 4, 0, 8]):  # a local run; a cluster's shards
         with Project.create(tmp_path / f"run{order[0]}.medpose",
                             media_info(num_frames=40)) as project:
-            tracks = RunTracks(range(16))
+            tracks = RunTracks(range(16), MODELS)
             for start in order:
                 _run_store(project, {f: [w.at(f) for w in WALKERS]
                                      for f in range(start, start + 4)}, tracks)
@@ -120,3 +123,23 @@ def test_a_run_stored_out_of_order_gets_the_tracks_of_the_same_run_stored_in_ord
     assert results[0] == results[1]
     assert len({t for persons in results[0].values() for _, t in persons}) == 3
     del preds
+
+
+def test_a_resumed_run_tracks_what_the_interrupted_one_held_back(tmp_path):
+    from medpose_gui.tracking import RunTracks
+
+    batch = {s: {f: [w.at(f) for w in WALKERS] for f in range(s, s + 4)} for s in (0, 4, 8, 12)}
+    with Project.create(tmp_path / "in_order.medpose", media_info(num_frames=40)) as project:
+        tracks = RunTracks(range(16), MODELS)
+        for s in (0, 4, 8, 12):
+            _run_store(project, batch[s], tracks)
+        expected = _all_tracks(project, range(16))
+    with Project.create(tmp_path / "resumed.medpose", media_info(num_frames=40)) as project:
+        first = RunTracks(range(16), MODELS)
+        _run_store(project, batch[12], first)
+        _run_store(project, batch[4], first)  # interrupted here: 4-7 and 12-15 untracked
+        assert first.waiting == [4, 5, 6, 7, 12, 13, 14, 15]
+        resumed = RunTracks([*range(0, 4), *range(8, 12)], MODELS)
+        _run_store(project, batch[8], resumed)
+        _run_store(project, batch[0], resumed)
+        assert _all_tracks(project, range(16)) == expected
