@@ -21,6 +21,9 @@ the window did not respond for that long. Scenarios, on a textured 1280x720 H.26
   (the fixture detector finds tens of persons in each textured frame)
 - hop to frames of k persons: every 100 ms to an inferred frame cut down to its first k
   persons, or to the empty frame after it: the cost of drawing k persons
+- tracks: 8 tracked persons on every frame (one colour each, 8 timeline lanes, the "needs a
+  look" lane, the trajectory plot of a selected person open): scrubbing and stepping, then
+  stepping while a propagation (fixture ViTPose in the pose worker) stores a frame at a time
 
     QT_QPA_PLATFORM=offscreen python bench/bench_gui_latency.py [--frames 300] [--seconds 6]
 """
@@ -41,6 +44,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from medpose_gui.core.annotations import Instance  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
 from tests.media.video_factory import make_indexed_video  # noqa: E402
 
@@ -96,6 +100,50 @@ def measure(meter: StallMeter, window, seconds: float, every_ms=None, action=Non
     gaps = np.array(meter.gaps) if meter.gaps else np.array([0.0])
     return {"max_ms": gaps.max(), "p99_ms": np.percentile(gaps, 99),
             "over_50ms": int((gaps > 50).sum()), "frames_shown": len(shown)}
+
+
+def tracked_person(track: int, frame: int) -> Instance:
+    """Person ``track`` of 8 side by side, drifting 2 px per frame (a track per person)."""
+    x1, y1 = 40.0 + 150 * track + 2 * (frame % 50), 200.0 + 20 * (track % 3)
+    t = np.linspace(0.2, 0.8, 21)
+    xys = np.column_stack([x1 + t * 120, y1 + t[::-1] * 300, np.full(21, 0.7)])
+    return Instance.from_prediction("patient", [x1, y1, x1 + 120, y1 + 300], 0.9, xys,
+                                    track_id=track + 1)
+
+
+def tracked_rows(window, meter: StallMeter, args, scrub, step) -> list:
+    """The scenarios with tracks drawn (see the module docstring)."""
+    from medpose_gui.core import edits
+
+    n, project = args.frames, window.project
+    project.store_predictions({f: [tracked_person(t, f) for t in range(8)] for f in range(n)})
+    window.tracks.set_project(project)  # as opening the project does: index + triage
+    while window.tracks.index is None or window.tracks.triage is None:
+        run_for(0.2)
+    window.actions["actionTrajectoryPlot"].setChecked(True)
+    window.go_to(0)
+    run_for(0.5)
+    first = next(i for i in project.instances(0) if i.track_id == 1)
+    window.frame_view.select(first.uid)
+    window.frame_view.selectionChanged.emit(first.uid)
+    run_for(1.0)
+    rows = [("tracks: scrub, 8 lanes + plot", measure(meter, window, args.seconds, 16, scrub))]
+    window.go_to(0)
+    run_for(0.5)
+    rows.append(("tracks: step, 8 lanes + plot", measure(meter, window, args.seconds, 33, step)))
+    window.go_to(0)
+    run_for(0.5)
+    window.edits.push(edits.set_box(0, first, first.box + [-10, -10, 10, 10], merge=False))
+    window.frame_view.select(first.uid)
+    window.frame_view.selectionChanged.emit(first.uid)
+    run_for(0.3)
+    assert window.propagation.start(1, max_frames=min(n - 1, 150))
+    rows.append(("tracks: step + propagation", measure(meter, window, args.seconds, 33, step)))
+    while window.inference.propagating:
+        run_for(0.2)
+    result = window.propagation.last_result
+    print(f"propagation while stepping: {result.frames_done} frames in {result.seconds:.1f} s")
+    return rows
 
 
 def main() -> int:
@@ -194,6 +242,7 @@ def main() -> int:
             run_for(0.3)
             rows.append((f"hop to frames of {k} persons", measure(
                 meter, window, 2.0, 100, lambda hops=hops: window.go_to(next(hops)))))
+        rows += tracked_rows(window, meter, args, scrub, step)
         window.close()
 
     for summary, seconds in summaries:

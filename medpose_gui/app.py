@@ -11,6 +11,7 @@ Ctrl+Return) approves the frame and goes to the next one.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,8 +43,11 @@ from medpose_gui.widgets.controllers.navigation import (
     next_low_confidence,
     next_unreviewed,
 )
+from medpose_gui.widgets.controllers.propagation import BACKWARD, FORWARD, PropagationController
 from medpose_gui.widgets.controllers.run_launcher import RunLauncher
 from medpose_gui.widgets.controllers.session import SessionController
+from medpose_gui.widgets.controllers.track_display import TrackDisplay
+from medpose_gui.widgets.controllers.video_tools import VideoTools
 from medpose_gui.widgets.dialogs.messages import ABOUT_TEXT, message
 from medpose_gui.widgets.dialogs.model_quality import QualityPanel
 from medpose_gui.widgets.dialogs.shortcuts_dialog import ShortcutsDialog
@@ -53,10 +57,12 @@ from medpose_gui.widgets.panels.display_filters import DisplayFilters
 from medpose_gui.widgets.panels.instance_panel import InstancePanel
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
 from medpose_gui.widgets.panels.timeline import Timeline
+from medpose_gui.widgets.panels.trajectory_plot import TrajectoryPlot
 from medpose_gui.widgets.settings import AppSettings
 from medpose_gui.widgets.window.actions import (
     EDIT_ACTIONS,
     MEDIA_ACTIONS,
+    PROPAGATION_ACTIONS,
     SESSION_ACTIONS,
     ActionSet,
 )
@@ -108,6 +114,7 @@ class MainWindow(QMainWindow):
                                 self.model_setup, self)
         self.frame_view = FrameView(self)
         self.timeline = Timeline(self)
+        self.trajectory = TrajectoryPlot(self)
         self.panel = InstancePanel(self)
         self.filters = DisplayFilters(self)
         self.status = ReviewStatusBar(self)
@@ -117,6 +124,12 @@ class MainWindow(QMainWindow):
 
         self.display = ProjectDisplay(self.frame_view, self.panel, self.status, self.timeline,
                                       self)
+        self.tracks = TrackDisplay(self.timeline, self.trajectory, self)
+        selected = self.frame_view.selected_uid
+        self.video_tools = VideoTools(self.sessions, self.navigator, self.edits, self.tracks,
+                                      selected, self)
+        self.propagation = PropagationController(self.settings, self.sessions, self.navigator,
+                                                 self.inference, self.edits, selected, self)
         self._connect()
         self._set_enabled()
         geometry, state = self.settings.window_state()
@@ -143,6 +156,9 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("historyDock", "Undo history", QUndoView(self.edits.stack))
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
+        self.trajectory_dock = self._dock("trajectoryDock", "Trajectory", self.trajectory,
+                                          Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.trajectory_dock.hide()  # View > Trajectory plot (Ctrl+Shift+T) shows it
         menus = self.actions.populate_menus(self.menuBar())
         self.recent_menu = RecentFilesMenu(self)
         menus["&File"].insertMenu(self.actions["actionSaveAs"], self.recent_menu)
@@ -164,16 +180,18 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.status.cancel_button.setDefaultAction(self.actions["actionCancelInference"])
 
-    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, name: str, title: str, widget: QWidget,
+              area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.addDockWidget(area, dock)
         return dock
 
     def _action_handlers(self) -> dict[str, Callable[[], object]]:
         """Action object name -> what triggering it does."""
         fv, nav, edits = self.frame_view, self.navigator, self.edits
+        tools, propagate = self.video_tools, self.propagation.start
         threshold = self.settings.low_confidence_threshold
         return {
             "actionOpen": self.sessions.ask_open,
@@ -204,6 +222,17 @@ class MainWindow(QMainWindow):
             "actionModelQuality": self.show_model_quality,
             "actionShortcuts": self.show_shortcuts,
             "actionAbout": lambda: message(self, "About medpose-gui", ABOUT_TEXT),
+            "actionGoToFrame": tools.go_to_frame,
+            "actionNextNeedsLook": tools.next_needs_look,
+            "actionApproveRange": tools.approve_range,
+            "actionDeleteWeak": tools.delete_weak,
+            "actionInterpolate": tools.interpolate,
+            "actionPropagateForward": lambda: propagate(FORWARD),
+            "actionPropagateBackward": lambda: propagate(BACKWARD),
+            "actionPropagateFrames": self.propagation.ask_and_start,
+            "actionSetTrack": tools.set_track,
+            "actionMergeTrack": tools.merge_track,
+            "actionSplitTrack": tools.split_track,
         }
 
     def _connect(self) -> None:
@@ -211,6 +240,7 @@ class MainWindow(QMainWindow):
         for name, fn in self._action_handlers().items():
             a[name].triggered.connect(lambda _checked=False, fn=fn: fn())
         a["actionDrawBox"].toggled.connect(fv.set_draw_box_mode)
+        self._connect_video_tools()
         st = self.edits.stack
         st.canUndoChanged.connect(a["actionUndo"].setEnabled)
         st.canRedoChanged.connect(a["actionRedo"].setEnabled)
@@ -262,6 +292,37 @@ class MainWindow(QMainWindow):
         inf.poseReady.connect(lambda f, uid, kps: self.edits.apply_pose(f, uid, kps, "Estimate pose"))
         inf.poseFailed.connect(lambda _uid, msg: self.show_error("Pose estimation failed", msg))
 
+    def _connect_video_tools(self) -> None:
+        """Tracks, triage, propagation and the trajectory plot."""
+        a, fv, tracks = self.actions, self.frame_view, self.tracks
+        a["actionSoloTrack"].toggled.connect(self.video_tools.set_solo)
+        self.video_tools.soloChanged.connect(self._solo_changed)
+        a["actionTrajectoryPlot"].toggled.connect(self.trajectory_dock.setVisible)
+        self.trajectory_dock.visibilityChanged.connect(a["actionTrajectoryPlot"].setChecked)
+        self.edits.framesChanged.connect(tracks.frames_changed)
+        self.edits.framesChanged.connect(self.display.frames_changed)
+        self.inference.predictionsStored.connect(tracks.frames_changed)
+        self.inference.propagationStored.connect(
+            lambda f, edit: (self.display.predictions_stored([f]), tracks.edit_stored(f, edit)))
+        self.inference.propagationProgress.connect(
+            lambda done, total: self.status.set_progress(done, total, math.nan))
+        self.inference.propagatingChanged.connect(self._run_started_or_ended)
+        self.navigator.frameShown.connect(lambda index, _image: tracks.frame_shown(index))
+        fv.selectionChanged.connect(tracks.select)
+        self.trajectory.frameRequested.connect(self.navigator.go_to)
+        for source in (self.video_tools, self.propagation):
+            source.message.connect(self.status.showMessage)
+            source.failed.connect(self.show_error)
+
+    def _solo_changed(self, track: int | None) -> None:
+        self.frame_view.set_solo_track(track)
+        self.tracks.set_solo(track)
+        action = self.actions["actionSoloTrack"]
+        if action.isChecked() != (track is not None):
+            action.blockSignals(True)
+            action.setChecked(track is not None)
+            action.blockSignals(False)
+
     def _set_enabled(self) -> None:
         has, running = self.session is not None, self.inference.running
         media = has and self.session.source is not None
@@ -272,16 +333,21 @@ class MainWindow(QMainWindow):
         writable = has and not self.session.project.read_only
         for name in EDIT_ACTIONS:
             self.actions[name].setEnabled(writable)
-        self.actions["actionRunInference"].setEnabled(media and writable and not running)
-        self.actions["actionCancelInference"].setEnabled(running)
+        propagating = self.inference.propagating
+        idle = media and writable and not running and not propagating
+        self.actions["actionRunInference"].setEnabled(idle)
+        for name in PROPAGATION_ACTIONS:
+            self.actions[name].setEnabled(idle)
+        self.actions["actionCancelInference"].setEnabled(running or propagating)
         self.actions["actionUndo"].setEnabled(self.edits.stack.canUndo())
         self.actions["actionRedo"].setEnabled(self.edits.stack.canRedo())
-        self.status.show_progress(running)
+        self.status.show_progress(running or propagating)
 
     def _run_started_or_ended(self, running: bool) -> None:
         # Results of a run are stored in the open project: nothing else opens meanwhile.
-        self.sessions.set_busy("Wait for the inference run to finish or cancel it."
-                               if running else "")
+        busy = self.inference.running or self.inference.propagating
+        self.sessions.set_busy("Wait for the inference run or propagation to finish or "
+                               "cancel it." if busy else "")
         if running:
             self.status.set_note("")  # the last run's summary is over; this run's comes
         self._set_enabled()
@@ -353,6 +419,7 @@ class MainWindow(QMainWindow):
                                project.read_only_reason or "")
         self._set_enabled()
         self.display.set_project(project)
+        self.tracks.set_project(project)
         self.navigator.start(session)
         notices = session.notices()
         if notices:  # read-only, unreadable parts, media not shown: said once, not blocking
@@ -362,6 +429,8 @@ class MainWindow(QMainWindow):
         self.status.set_note("")
         self.timeline.set_media(0, 0.0)  # its empty state until the next media
         self.navigator.stop()
+        self.video_tools.set_solo(False)
+        self.tracks.set_project(None)
         self.display.set_project(None)
         self.edits.set_project(None)
         self.inference.project = None

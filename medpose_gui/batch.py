@@ -26,6 +26,7 @@ from medpose_gui.core.project import Project
 from medpose_gui.media import open_media
 from medpose_gui.runs.service import RunReport
 from medpose_gui.session import open_or_create_project
+from medpose_gui.tracking import RunTracks
 
 FramesFn = Callable[[int], Sequence[int]]  # number of frames -> the frames to run
 
@@ -100,6 +101,7 @@ class InputJob:
     report: RunReport = field(default_factory=RunReport)
     created: bool = False  # this run created the project
     _stored: set[int] = field(default_factory=set)
+    _tracks: RunTracks | None = None  # tracks in frame order, whatever order batches come in
     _project: Project | None = None
     _raw: dict[int, list[Instance]] | None = None
 
@@ -127,6 +129,7 @@ class InputJob:
                     project.close()
                     self.abandon()
                     raise
+        self._tracks = RunTracks(self.todo, models.identity())
         self.report = RunReport(frames_asked=len(chosen), frames_to_compute=len(self.todo),
                                 device=str(models.device), batch_size=models.batch_size)
         self._raw = {} if (self.outputs.bbox_json or self.outputs.vis_dir) else None
@@ -142,7 +145,7 @@ class InputJob:
             return 0
         if self._project is None:
             self._project = Project.open(self.outputs.project)
-        stored = service.store(self._project, models, fresh)
+        stored = service.store(self._project, models, fresh, self._tracks)
         self._stored.update(fresh)
         self.report.add(stored)
         self.report.frames_done = len(self._stored)

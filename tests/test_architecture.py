@@ -20,7 +20,7 @@ PACKAGE = "medpose_gui"
 # "medpose_gui" itself is the package __init__ (the version number).
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"medpose_gui", "core", "thread_priority"}),
-    frozenset({"media", "formats", "inference"}),  # each over core alone
+    frozenset({"media", "formats", "inference", "tracking"}),  # each over core alone
     frozenset({"evaluation", "model_registry"}),
     frozenset({"session", "exports", "batch", "runs"}),  # Qt-free services of window and CLI
     frozenset({"widgets"}),

@@ -33,6 +33,22 @@ class Source(str, Enum):
     PREDICTED = "predicted"  # untouched model output
     CORRECTED = "corrected"  # model output edited by a person
     MANUAL = "manual"  # drawn by a person
+    INTERPOLATED = "interpolated"  # filled between two keyframes of its track
+    PROPAGATED = "propagated"  # the pose model inside a corrected box carried along the track
+
+    @property
+    def is_keyframe(self) -> bool:
+        """A person the medic corrected or drew: the anchor of interpolation/propagation."""
+        return self in KEYFRAME_SOURCES
+
+    @property
+    def is_filled(self) -> bool:
+        """Made by a video tool from a keyframe (reviewed like a prediction, kept by runs)."""
+        return self in (Source.INTERPOLATED, Source.PROPAGATED)
+
+
+# The medic's own persons; every other source is machine output (a prediction or a fill).
+KEYFRAME_SOURCES = frozenset({Source.CORRECTED, Source.MANUAL})
 
 
 class ReviewState(str, Enum):
@@ -160,10 +176,25 @@ class Instance:
         return self.keypoints[:, 2].astype(np.int64)
 
     def replace(self, **changes) -> Instance:
-        """A copy with ``changes``; an edited prediction becomes CORRECTED."""
-        if "source" not in changes and self.source == Source.PREDICTED:
-            changes["source"] = Source.CORRECTED
+        """A copy with ``changes``; an edited prediction or fill becomes CORRECTED (the
+        medic's work from now on: a keyframe). A fill with no prediction behind it (added
+        where the detector missed the person) becomes MANUAL."""
+        if "source" not in changes and (self.source == Source.PREDICTED
+                                        or self.source.is_filled):
+            changes["source"] = Source.CORRECTED if self.original is not None else Source.MANUAL
         return dataclasses.replace(self, **changes)
+
+    def with_track(self, track_id: int | None) -> Instance:
+        """The same person in another track; its source stays (a track is not a pose edit)."""
+        return dataclasses.replace(self, track_id=None if track_id is None else int(track_id))
+
+    @property
+    def is_keyframe(self) -> bool:
+        return self.source.is_keyframe
+
+    def model_box(self) -> np.ndarray:
+        """The box the detector gave this person (the current box when none was kept)."""
+        return self.original.box if self.original is not None else self.box
 
     def copy_as_new(self) -> Instance:
         """The same values under a fresh uid (e.g. copying from the previous frame)."""

@@ -7,6 +7,12 @@ GUI's ``QUndoStack`` only wraps them (one ``QUndoCommand`` per edit; consecutive
 with the same :attr:`Edit.merge_key` — the steps of one drag — merge into one undo step
 via :meth:`Edit.merged_with`).
 
+A video tool (interpolate a track, propagate a correction, merge/split tracks, approve a
+range) changes many frames at once: an :class:`EditGroup` of per-frame edits, applied and
+reverted in one transaction, is ONE undo step. It offers the same attributes the undo stack
+uses (``text``, ``frame``, ``uids``, ``merge_key``, ``merged_with``, ``is_noop``, ``apply``,
+``revert``), so the stack wraps either kind alike.
+
 Edits never touch :attr:`Instance.original`: the model's prediction survives every
 correction. The factories below are pure: they take the current instance and return an
 Edit; nothing is changed until ``apply`` is called on a target (the project).
@@ -93,6 +99,62 @@ class Edit:
     def is_noop(self) -> bool:
         return all(c.before == c.after for c in self.changes) and (
             self.review_after == self.review_before)
+
+
+@dataclass(frozen=True)
+class EditGroup:
+    """Per-frame edits done and undone together (one transaction, one undo step).
+
+    ``frame`` is the frame the medic acted on (shown after undo/redo); ``frames`` every
+    frame the group changes. Never merges with another step.
+    """
+
+    text: str
+    edits: tuple[Edit, ...]
+    frame: int = -1  # -1: the first edit's frame
+    merge_key: None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edits", tuple(self.edits))
+        if self.frame < 0 and self.edits:
+            object.__setattr__(self, "frame", self.edits[0].frame)
+
+    def apply(self, target: AnnotationTarget) -> None:
+        with target.atomic():
+            for edit in self.edits:
+                edit.apply(target)
+
+    def revert(self, target: AnnotationTarget) -> None:
+        with target.atomic():
+            for edit in reversed(self.edits):
+                edit.revert(target)
+
+    @property
+    def frames(self) -> list[int]:
+        """The frames changed, ascending, each once."""
+        return sorted({edit.frame for edit in self.edits})
+
+    @property
+    def uids(self) -> frozenset[str]:
+        return frozenset().union(*(edit.uids for edit in self.edits))
+
+    @property
+    def changes(self) -> tuple[InstanceChange, ...]:
+        """Every instance change of every frame (for counting; frames are in ``edits``)."""
+        return tuple(change for edit in self.edits for change in edit.changes)
+
+    def merged_with(self, later: object) -> None:
+        return None
+
+    @property
+    def is_noop(self) -> bool:
+        return all(edit.is_noop for edit in self.edits)
+
+    def __len__(self) -> int:
+        return len(self.edits)
+
+
+AnyEdit = Edit | EditGroup
 
 
 def _swap(target: AnnotationTarget, frame: int, old: Instance | None, new: Instance | None) -> None:
@@ -195,6 +257,11 @@ def copy_instances(frame: int, instances: Sequence[Instance]) -> Edit:
                                                                     original=None))
                    for inst in instances)
     return Edit(frame, f"Copy {len(copies)} instance(s)", copies)
+
+
+def set_track(frame: int, inst: Instance, track_id: int | None) -> Edit:
+    """Move one person to another track (its values and source stay)."""
+    return _one(frame, f"Set track {track_id}", inst, inst.with_track(track_id))
 
 
 def set_review_state(frame: int, before: ReviewState, after: ReviewState) -> Edit:

@@ -30,7 +30,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +47,7 @@ from medpose_gui.core.project_lock import ProjectLock, lock_path_for
 from medpose_gui.core.project_read import ProjectReader, ReadProblem, check_media_row
 from medpose_gui.core.project_rows import COORD_LIMIT, coordinates_ok
 from medpose_gui.core.project_status import ProjectStatus
+from medpose_gui.core.project_tracks import TrackRows, TrackStore
 from medpose_gui.core.rerun_policy import admit_predictions
 from medpose_gui.core.schema import Category, KeypointSchema, SchemaError, default_categories
 
@@ -87,8 +88,10 @@ class FrameSummary:
     mean_score: np.ndarray  # float64: mean of the instances' mean point scores; NaN if none
 
 
-class Project(ProjectStatus):
-    """An open project file. Use :meth:`create` or :meth:`open`; close when done."""
+class Project(ProjectStatus, TrackStore):
+    """An open project file. Use :meth:`create` or :meth:`open`; close when done.
+
+    Track queries and the tracker's track-id writes: :class:`TrackStore`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, *,
                  read_only: access.ReadOnlyConnection | None = None) -> None:
@@ -269,6 +272,13 @@ class Project(ProjectStatus):
                 self._instance_cache.pop(frame, None)
             self._update_summary(conn, self._touched)
 
+    def _touch(self, frames: Iterable[int]) -> None:
+        """Record frames the open transaction writes; their cached instances go at once, so
+        a read later in the same transaction (a tracker after a store) sees the write."""
+        for frame in frames:
+            self._touched.add(frame)
+            self._instance_cache.pop(frame, None)
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """Several writes as ONE transaction (an edit of many persons or frames): when any
@@ -409,6 +419,13 @@ class Project(ProjectStatus):
         with self._read() as c:
             return self._reader.instance(c, int(frame), uid)
 
+    def approved_frames(self, first: int, last: int) -> set[int]:
+        """The approved frames in first..last (a video tool leaves them as they are)."""
+        with self._read() as c:
+            return {r[0] for r in c.execute(
+                "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
+                (db.REVIEW_CODE[ReviewState.APPROVED], int(first), int(last)))}
+
     def review_state(self, frame: int) -> ReviewState:
         with self._read() as c:
             return self._reader.review_state(c, int(frame))
@@ -438,7 +455,7 @@ class Project(ProjectStatus):
             # Put back (undo of a delete): no longer a deleted prediction.
             c.execute("DELETE FROM deleted_predictions WHERE uid = ?", (inst.uid,))
             self._removed.pop(inst.uid, None)
-            self._touched.update([frame] if row is None else [frame, row[0]])
+            self._touch([frame] if row is None else [frame, row[0]])
 
     def remove_instance(self, frame: int, uid: str, *, record_deletion: bool = True) -> bool:
         """Delete an instance; False if the frame has no instance ``uid``.
@@ -458,7 +475,7 @@ class Project(ProjectStatus):
                 c.execute(db.RECORD_DELETED, (files.now_text(), uid))
             c.execute("DELETE FROM instances WHERE uid = ?", (uid,))
             self._removed[uid] = (int(frame), row[0])
-            self._touched.add(int(frame))
+            self._touch([int(frame)])
         return True
 
     def set_review_state(self, frame: int, state: ReviewState) -> None:
@@ -469,7 +486,7 @@ class Project(ProjectStatus):
             else:
                 c.execute("INSERT OR REPLACE INTO frames VALUES (?, ?)",
                           (int(frame), db.REVIEW_CODE[state]))
-            self._touched.add(int(frame))
+            self._touch([int(frame)])
 
     def store_predictions(self, preds: Mapping[int, Sequence[Instance]], *,
                           model_ids: dict | None = None) -> StoredPredictions:
@@ -494,7 +511,7 @@ class Project(ProjectStatus):
                 "SELECT frame FROM frames WHERE review = ? AND frame BETWEEN ? AND ?",
                 (db.REVIEW_CODE[ReviewState.APPROVED], items[0][0], items[-1][0]))}
             todo = [(f, v) for f, v in items if f not in approved]
-            self._touched.update(f for f, _ in todo)
+            self._touch(f for f, _ in todo)
             run_id = self._prediction_run(c, model_ids)
             result = StoredPredictions(frames=[f for f, _ in todo],
                                        skipped_approved=len(items) - len(todo))
@@ -694,4 +711,4 @@ class Project(ProjectStatus):
 
 
 __all__ = ["FrameSummary", "MediaInfo", "Project", "ProjectError", "ProjectWriteError",
-           "ReadProblem", "StoredPredictions", "lock_path_for"]
+           "ReadProblem", "StoredPredictions", "TrackRows", "lock_path_for"]

@@ -75,7 +75,15 @@ CREATE TABLE IF NOT EXISTS predicted_frames (
     frame INTEGER NOT NULL, run_id INTEGER NOT NULL, PRIMARY KEY (frame, run_id));
 """
 SCHEMA_SQL += PREDICTED_FRAMES_SQL
-ADDED_TABLES_SQL = DELETED_PREDICTIONS_SQL + PREDICTED_FRAMES_SQL
+
+# Tracks: a person's instances across frames share a track_id (column since format 1, filled
+# since tracking exists). The timeline, the video tools and the tracker look tracks up by id;
+# added like the tables above (created on open when missing).
+TRACK_INDEX_SQL = """
+CREATE INDEX IF NOT EXISTS instances_by_track ON instances (track_id, frame);
+"""
+SCHEMA_SQL += TRACK_INDEX_SQL
+ADDED_TABLES_SQL = DELETED_PREDICTIONS_SQL + PREDICTED_FRAMES_SQL + TRACK_INDEX_SQL
 
 # Copies the original prediction of instance ``uid`` (parameters: deleted_at, uid) into
 # deleted_predictions, straight from its row (``orig_same``: the current values are the
@@ -187,7 +195,7 @@ def decode_instance(row: tuple) -> Instance:
 
 
 def ensure_added_tables(conn: sqlite3.Connection) -> None:
-    """Create the tables added to format 1 after files of it were written (no-op when
+    """Create the tables (and indexes) added to format 1 after files of it were written (no-op when
     present). Each statement commits on its own (autocommit connection); a crash between
     them leaves a file that the next open completes."""
     for stmt in ADDED_TABLES_SQL.split(";"):

@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from medpose_gui.core.project import Project
     from medpose_gui.core.schema import Category
 
-
 @dataclass
 class ImportStats:
     path: Path

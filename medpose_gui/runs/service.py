@@ -12,7 +12,8 @@ or store results. Its parts, each usable alone:
 - :meth:`InferenceService.predict`: compute only (frames -> instances, batch by batch);
   what a cluster worker runs.
 - :meth:`InferenceService.store`: one batch into the project under the re-run policy
-  (:meth:`Project.store_predictions`); what the cluster driver runs as results arrive.
+  (:meth:`Project.store_predictions`), each new person given its track
+  (:mod:`medpose_gui.tracking`); what the cluster driver runs as results arrive.
 - :meth:`InferenceService.run`: the four together, storing each batch as it finishes, so a
   crash or a cancel loses nothing that was reported done.
 """
@@ -26,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from medpose_gui.core.annotations import Instance, ReviewState, in_review_state
+from medpose_gui.core.annotations import Instance, ReviewState, Source, in_review_state
 from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.inference import choose_device
 from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_pipeline
 from medpose_gui.inference.vitpose import check_schema_fits
+from medpose_gui.tracking import RunTracks, assign_tracks
 
 from .models import LoadedModels, ModelCache
 from .settings import RunSettings
@@ -123,9 +125,24 @@ class InferenceService:
                             on_batch=on_batch, log=log)
 
     def store(self, project: Project, models: LoadedModels,
-              batch: dict[int, list[Instance]]) -> StoredPredictions:
-        """One batch of predictions into the project under the re-run policy."""
-        return project.store_predictions(batch, model_ids=models.identity())
+              batch: dict[int, list[Instance]], tracks: RunTracks | None = None
+              ) -> StoredPredictions:
+        """One batch of predictions into the project under the re-run policy, with their
+        tracks (:mod:`medpose_gui.tracking`), in one transaction.
+
+        ``tracks``: the run's :class:`~medpose_gui.tracking.RunTracks`, which assigns tracks
+        in frame order whatever order the batches come in (a cluster run then stores what a
+        local run stores); without it the batch's frames are assigned at once.
+        """
+        with project.atomic():
+            replaced = {f: [inst for inst in project.instances(f)
+                            if inst.source == Source.PREDICTED] for f in batch}
+            stored = project.store_predictions(batch, model_ids=models.identity())
+            if tracks is None:
+                assign_tracks(project, stored.frames, replaced)
+            else:  # every frame of the batch counts as arrived (an approved one too)
+                tracks.stored(project, list(batch), replaced)
+        return stored
 
     def estimate_pose(self, settings: RunSettings, category: str, image: np.ndarray,
                       boxes: np.ndarray, num_keypoints: int | None = None) -> list[np.ndarray]:
@@ -155,8 +172,10 @@ class InferenceService:
         report = RunReport(frames_asked=len(frames), frames_to_compute=len(todo),
                            device=str(models.device), batch_size=models.batch_size)
 
+        tracks = RunTracks(todo, models.identity())
+
         def store_batch(batch: dict[int, list[Instance]]) -> None:
-            stored = self.store(project, models, batch)
+            stored = self.store(project, models, batch, tracks)
             report.add(stored)
             if on_results is not None:
                 on_results(batch)

@@ -121,3 +121,31 @@ def test_alt_arrows_in_the_view_nudge_and_merge(qtbot, tmp_path):
         assert h.view.keypoint_scene_pos(inst.uid, 4).x() == x  # the view followed the undo
     finally:
         h.close()
+
+
+def test_a_group_of_many_frames_is_one_step_and_a_run_drops_it_only_for_its_persons(
+        project, qtbot):
+    from medpose_gui.core.bulk_edits import approve_range
+    from medpose_gui.core.edits import EditGroup
+    from medpose_gui.widgets.controllers.edits import EditController
+
+    persons = {f: make_patient((60 + f, 40, 240 + f, 330), seed=f) for f in range(5)}
+    for f, inst in persons.items():
+        project.put_instance(f, inst)
+    controller = EditController()
+    controller.set_project(project)
+    changed = []
+    controller.framesChanged.connect(changed.append)
+    moved = EditGroup("Move five", [edits.set_box(f, inst, inst.box + 3, merge=False)
+                                    for f, inst in persons.items()])
+    controller.push(moved)
+    controller.push(approve_range(project, 0, 4))
+    assert controller.stack.count() == 2 and changed == [[0, 1, 2, 3, 4]] * 2
+    assert project.review_state(2) == ReviewState.APPROVED
+    assert project.review_state(1) == ReviewState.APPROVED
+    controller.stack.undo()
+    controller.stack.undo()
+    assert all(project.instance(f, i.uid) == i for f, i in persons.items())
+    controller.stack.redo()
+    assert controller.forget_persons([persons[3].uid]) == 1  # the approval stays undoable
+    assert controller.stack.count() == 1 and controller.stack.index() == 0

@@ -65,8 +65,8 @@ class StoreLog:
         self.frames: list[tuple[str, int]] = []  # (project file name, frame) per stored frame
         original = InferenceService.store
 
-        def store(service, project, models, batch):
+        def store(service, project, models, batch, *args, **kwargs):
             self.frames.extend((project.path.name, int(f)) for f in batch)
-            return original(service, project, models, batch)
+            return original(service, project, models, batch, *args, **kwargs)
 
         monkeypatch.setattr(InferenceService, "store", store)

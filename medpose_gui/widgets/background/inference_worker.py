@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from medpose_gui.core.project import Project
 from medpose_gui.runs import RunSettings
+from medpose_gui.runs.propagate import PropagationRequest
 from medpose_gui.thread_priority import INFERENCE_NICE, lower_this_thread
 
 
@@ -51,6 +52,16 @@ class PoseJob:
     box: np.ndarray
     settings: RunSettings
     expected_keypoints: int | None = None
+
+
+@dataclass(frozen=True)
+class PropagationJob:
+    """Carry person ``request.uid`` along its track with the pose model (runs.propagate)."""
+
+    project: Project
+    media_path: str
+    request: PropagationRequest
+    settings: RunSettings
 
 
 def _describe(exc: BaseException) -> str:
@@ -89,6 +100,10 @@ class InferenceWorker(QObject):
     poseEstimated = Signal(int, str, object)  # frame, uid, (K, 3) x, y, score
     poseFailed = Signal(str, str)  # uid, message
     warmedUp = Signal()  # the inference code is imported and the chosen models loaded
+    propagationStored = Signal(int, object)  # frame, the Edit stored there
+    propagationProgress = Signal(int, int)  # frames done, frames planned
+    propagationFinished = Signal(object)  # runs.propagate.PropagationResult
+    propagationFailed = Signal(str)  # it could not start (a message)
 
     def __init__(self, pose_only: bool = False) -> None:
         super().__init__()
@@ -152,6 +167,28 @@ class InferenceWorker(QObject):
         self.finished.emit(report)
 
     @Slot(object)
+    def propagate(self, job: PropagationJob) -> None:
+        """Propagate in this thread; each frame is stored as it is done (see runs.propagate)."""
+        from medpose_gui.media import open_media
+        from medpose_gui.runs.propagate import propagate
+
+        lower_this_thread(INFERENCE_NICE)
+        try:
+            source = open_media(job.media_path)
+            try:
+                result = propagate(job.project, source, self._service(), job.settings,
+                                   job.request, progress=self.propagationProgress.emit,
+                                   cancel=self._cancel.is_set,
+                                   on_stored=self.propagationStored.emit)
+            finally:
+                source.close()
+        except Exception as exc:  # noqa: BLE001 - e.g. no track, media missing: a message
+            traceback.print_exc()
+            self.propagationFailed.emit(_describe(exc))
+            return
+        self.propagationFinished.emit(result)
+
+    @Slot(object)
     def estimate_pose(self, job: PoseJob) -> None:
         lower_this_thread(INFERENCE_NICE)
         try:
@@ -170,6 +207,7 @@ class InferenceRunner(QObject):
 
     _runRequested = Signal(object)
     _poseRequested = Signal(object)
+    _propagationRequested = Signal(object)
     _warmUpRequested = Signal(object)
 
     def __init__(self, name: str, parent: QObject | None = None, pose_only: bool = False) -> None:
@@ -181,6 +219,7 @@ class InferenceRunner(QObject):
         # Queued by thread affinity: the slots run in the worker thread.
         self._runRequested.connect(self.worker.run)
         self._poseRequested.connect(self.worker.estimate_pose)
+        self._propagationRequested.connect(self.worker.propagate)
         self._warmUpRequested.connect(self.worker.warm_up)
         self.worker.finished.connect(self._on_done)
         self.worker.failed.connect(self._on_done)
@@ -198,6 +237,11 @@ class InferenceRunner(QObject):
 
     def estimate_pose(self, job: PoseJob) -> None:
         self._poseRequested.emit(job)
+
+    def propagate(self, job: PropagationJob) -> None:
+        """Queue a propagation (the worker's cancel flag is cleared for it)."""
+        self.worker.clear_cancel()
+        self._propagationRequested.emit(job)
 
     def warm_up(self, settings: RunSettings | None = None) -> None:
         """Import the inference code (and load the models of ``settings``) in the worker."""

@@ -100,6 +100,12 @@ class ProjectDisplay(QObject):
             self.refresh_annotations()
         self._summary_timer.start()
 
+    def frames_changed(self, frames: list[int]) -> None:
+        """An undo step of many frames (a video tool's) was done or undone."""
+        if self.frame in frames:
+            self.refresh_annotations()
+        self._summary_timer.start()
+
     def predictions_stored(self, frames: list[int]) -> None:
         if self.frame in frames:
             self._results_timer.start()

@@ -23,7 +23,7 @@ from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, ReviewState
 from medpose_gui.core.boxes import normalise_box
 from medpose_gui.core.project import Project
-from medpose_gui.widgets.controllers.undo import EditCommand
+from medpose_gui.widgets.controllers.undo import EditCommand, changed_frames
 
 
 def with_in_progress(edit: edits.Edit, state: ReviewState) -> edits.Edit:
@@ -37,9 +37,11 @@ def with_in_progress(edit: edits.Edit, state: ReviewState) -> edits.Edit:
 
 
 class EditController(QObject):
-    """Owns the undo stack; ``applied(frame)`` after every do/undo/redo."""
+    """Owns the undo stack; ``applied(frame)`` after every do/undo/redo (the frame acted
+    on) and ``framesChanged(frames)`` with every frame it changed (a group: many)."""
 
     applied = Signal(int)
+    framesChanged = Signal(list)
     message = Signal(str)  # for the status bar
     failed = Signal(str)  # a write failed: nothing changed (for a message box)
 
@@ -53,14 +55,29 @@ class EditController(QObject):
         self.project = project
         self.stack.clear()  # commands hold the old project
 
-    def push(self, edit: edits.Edit) -> None:
+    def push(self, edit: edits.AnyEdit) -> None:
+        """Do ``edit`` as one undo step (a group of many frames too)."""
         if self.project is None or edit.is_noop:
             return
-        edit = with_in_progress(edit, self.project.review_state(edit.frame))
+        if isinstance(edit, edits.Edit):  # a group's frames keep their review states
+            edit = with_in_progress(edit, self.project.review_state(edit.frame))
         self.stack.push(self._command(edit))
 
-    def _command(self, edit: edits.Edit) -> EditCommand:
-        return EditCommand(self.project, edit, self.applied.emit, self.failed.emit)
+    def push_done(self, edit: edits.AnyEdit) -> None:
+        """Put an edit the project already holds on the stack as one undo step (a
+        propagation stores frame by frame as results come, then becomes one step)."""
+        if self.project is None or edit.is_noop:
+            return
+        command = self._command(edit)
+        command.silent = True  # redo on push would write what is already written
+        self.stack.push(command)
+        command.silent = False
+        self.applied.emit(edit.frame)
+        self.framesChanged.emit(changed_frames(edit))
+
+    def _command(self, edit: edits.AnyEdit) -> EditCommand:
+        return EditCommand(self.project, edit, self.applied.emit, self.failed.emit,
+                           on_frames=self.framesChanged.emit)
 
     def forget_persons(self, uids: list[str]) -> int:
         """Drop the undo/redo steps that touch any of ``uids`` (predictions a model run

@@ -4,7 +4,8 @@ The worker stores each finished batch in the project itself (through the run ser
 the re-run policy); this controller turns its reports into signals for the views:
 ``predictionsStored(frames)`` and ``predictionsReplaced(uids)`` (the undo history drops only
 the steps about those persons). Progress comes with an ETA from the rate since the first
-finished batch (model loading excluded).
+finished batch (model loading excluded). A propagation (runs.propagate) runs in the pose
+worker, storing frame by frame; its result comes back as one group of edits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.runs import RunSettings
-from medpose_gui.widgets.background.inference_worker import InferenceJob, InferenceRunner, PoseJob
+from medpose_gui.runs.propagate import PropagationRequest
+from medpose_gui.widgets.background.inference_worker import (
+    InferenceJob,
+    InferenceRunner,
+    PoseJob,
+    PropagationJob,
+)
 
 
 class InferenceController(QObject):
@@ -31,6 +38,11 @@ class InferenceController(QObject):
     poseFailed = Signal(str, str)  # uid, message
     warmingUp = Signal()  # the run worker starts importing torch / loading the models
     warmedUp = Signal()  # ... and is done
+    propagatingChanged = Signal(bool)
+    propagationStored = Signal(int, object)  # frame, Edit (already in the project)
+    propagationProgress = Signal(int, int)  # done, planned
+    propagationFinished = Signal(object)  # PropagationResult (its group: one undo step)
+    propagationFailed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,8 +54,17 @@ class InferenceController(QObject):
         w.progress.connect(self._progress)
         w.finished.connect(self._finished)
         w.failed.connect(self._failed)
-        self.pose_runner.worker.poseEstimated.connect(self.poseReady)
-        self.pose_runner.worker.poseFailed.connect(self.poseFailed)
+        pw = self.pose_runner.worker
+        pw.poseEstimated.connect(self.poseReady)
+        pw.poseFailed.connect(self.poseFailed)
+        # Propagation runs the pose model: the pose worker's thread and loaded models.
+        pw.propagationStored.connect(self.propagationStored)
+        pw.propagationProgress.connect(self.propagationProgress)
+        pw.propagationFinished.connect(lambda result: self._propagation_ended(
+            self.propagationFinished, result))
+        pw.propagationFailed.connect(lambda text: self._propagation_ended(
+            self.propagationFailed, text))
+        self.propagating = False
         w.warmedUp.connect(self.warmedUp)
         self._t_first: float | None = None
         self._done_first = 0
@@ -72,7 +93,25 @@ class InferenceController(QObject):
         return True
 
     def cancel(self) -> None:
+        """Stop the running inference and a running propagation (what is stored stays)."""
         self.run_runner.cancel()
+        if self.propagating:
+            self.pose_runner.cancel()
+
+    def propagate(self, media_path: str, request: PropagationRequest,
+                  settings: RunSettings) -> bool:
+        """Start propagating (runs.propagate) in the pose worker; False if one is running."""
+        if self.project is None or self.propagating:
+            return False
+        self.propagating = True
+        self.propagatingChanged.emit(True)
+        self.pose_runner.propagate(PropagationJob(self.project, media_path, request, settings))
+        return True
+
+    def _propagation_ended(self, signal: Signal, payload: object) -> None:
+        self.propagating = False
+        self.propagatingChanged.emit(False)
+        signal.emit(payload)
 
     def estimate_pose(self, frame: int, uid: str, category: str, image: np.ndarray,
                       box: np.ndarray, settings: RunSettings) -> None:
@@ -123,5 +162,6 @@ class EscapeCancelsRun(QObject):
         self._controller = controller
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        return (event.type() == QEvent.Type.ShortcutOverride and self._controller.running
+        busy = self._controller.running or self._controller.propagating
+        return (event.type() == QEvent.Type.ShortcutOverride and busy
                 and event.key() == Qt.Key.Key_Escape)

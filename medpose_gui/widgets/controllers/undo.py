@@ -1,4 +1,5 @@
-"""Undo/redo of annotation edits: one :class:`QUndoCommand` per core :class:`Edit`.
+"""Undo/redo of annotation edits: one :class:`QUndoCommand` per core :class:`Edit` (or per
+:class:`EditGroup`: a video tool's change of many frames, one step).
 
 The command only wraps the core operation (``Edit.apply`` / ``Edit.revert``, exact inverses,
 each one transaction) and tells the window which frame changed. Commands whose edits share a
@@ -19,26 +20,34 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from medpose_gui.core.edits import AnnotationTarget, Edit
+from medpose_gui.core.edits import AnnotationTarget, AnyEdit
 
 # QUndoStack only offers mergeWith() to commands with the same non-negative id(); every
 # mergeable edit uses this one id and mergeWith() then compares the edits' merge keys.
 MERGEABLE_ID = 0x4D50
 
 
+def changed_frames(edit: AnyEdit) -> list[int]:
+    """Every frame an edit or a group of edits changes."""
+    frames = getattr(edit, "frames", None)
+    return list(frames) if frames is not None else [edit.frame]
+
+
 class EditCommand(QUndoCommand):
     """Apply ``edit`` to ``target`` on redo, revert it on undo, then ``on_applied(frame)``;
     a failed write calls ``on_failed(message)`` instead and drops the step."""
 
-    def __init__(self, target: AnnotationTarget, edit: Edit,
+    def __init__(self, target: AnnotationTarget, edit: AnyEdit,
                  on_applied: Callable[[int], None] | None = None,
                  on_failed: Callable[[str], None] | None = None,
-                 parent: QUndoCommand | None = None) -> None:
+                 parent: QUndoCommand | None = None,
+                 on_frames: Callable[[list[int]], None] | None = None) -> None:
         super().__init__(edit.text, parent)
         self._target = target
         self.edit = edit
         self._on_applied = on_applied
         self._on_failed = on_failed
+        self._on_frames = on_frames
         # While the undo history is rebuilt (EditController.forget_persons) the project
         # already holds the state: redo/undo only move the stack's index.
         self.silent = False
@@ -64,6 +73,8 @@ class EditCommand(QUndoCommand):
     def _notify(self) -> None:
         if self._on_applied is not None:
             self._on_applied(self.edit.frame)
+        if self._on_frames is not None:
+            self._on_frames(changed_frames(self.edit))
 
     def id(self) -> int:
         return MERGEABLE_ID if self.edit.merge_key is not None else -1

@@ -10,6 +10,7 @@ the keys do depends on the view's :class:`~.modes.Mode` and is looked up in the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -128,9 +129,21 @@ class FrameView(ZoomableView):
                             show_skeleton: bool = True, min_score: float = 0.0,
                             categories: Iterable[str] | None = None) -> None:
         """What to draw; hidden points and instances cannot be picked either."""
-        self._options = DisplayOptions(
+        self._set_options(DisplayOptions(
             show_boxes, show_labels, show_skeleton, float(min_score),
-            frozenset(categories) if categories is not None else None)
+            frozenset(categories) if categories is not None else None,
+            self._options.solo_track))
+
+    def set_solo_track(self, track_id: int | None) -> None:
+        """Show only the persons of track ``track_id`` (None: everyone)."""
+        self._set_options(dataclasses.replace(self._options, solo_track=track_id))
+
+    @property
+    def solo_track(self) -> int | None:
+        return self._options.solo_track
+
+    def _set_options(self, options: DisplayOptions) -> None:
+        self._options = options
         current = [items.inst for items in self._items.values() if items.inst is not None]
         self.set_annotations(current, self._schemas)
 

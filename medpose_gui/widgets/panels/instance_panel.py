@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Signal
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from medpose_gui.core import edits
 from medpose_gui.core.annotations import Instance, Visibility
+from medpose_gui.widgets.frame_view.items import style
 
 VISIBILITY_LABELS = {Visibility.VISIBLE: "visible", Visibility.OCCLUDED: "occluded",
                      Visibility.ABSENT: "absent"}
@@ -33,6 +35,30 @@ VISIBILITY_LABELS = {Visibility.VISIBLE: "visible", Visibility.OCCLUDED: "occlud
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+class _PersonRows(QStringListModel):
+    """The person list's rows: a text each, and its track's colour as the row's swatch."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors: list[QColor] = []
+
+    def set_rows(self, texts: list[str], colors: list[QColor]) -> None:
+        self._colors = colors
+        self.setStringList(texts)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DecorationRole and 0 <= index.row() < len(self._colors):
+            return self._colors[index.row()]
+        return super().data(index, role)
+
+
+def person_row_text(n: int, inst: Instance) -> str:
+    """``2. patient #7 · propagated · box 0.93 · pts 0.81`` (the track number when known)."""
+    track = f" #{inst.track_id}" if inst.track_id is not None else ""
+    return (f"{n}. {inst.category}{track} · {inst.source.value} · box {_fmt(inst.box_score)} "
+            f"· pts {_fmt(inst.mean_score())}")
 
 
 class InstancePanel(QWidget):
@@ -55,7 +81,7 @@ class InstancePanel(QWidget):
 
         # A string model, not a QListWidget: a crowded frame (tens of persons) is one list
         # handed to C++ instead of an item object per person on every frame shown.
-        self._rows = QStringListModel(self)
+        self._rows = _PersonRows(self)
         self.list = QListView(self)
         self.list.setObjectName("instanceList")
         self.list.setModel(self._rows)
@@ -103,10 +129,9 @@ class InstancePanel(QWidget):
         self._frame, self._instances, self._names = frame, list(instances), keypoint_names
         self._filling = True
         try:
-            self._rows.setStringList([
-                f"{n}. {inst.category} · {inst.source.value} · box {_fmt(inst.box_score)} "
-                f"· pts {_fmt(inst.mean_score())}"
-                for n, inst in enumerate(self._instances, start=1)])
+            self._rows.set_rows(
+                [person_row_text(n, inst) for n, inst in enumerate(self._instances, start=1)],
+                [style.person_color(inst.category, inst.track_id) for inst in self._instances])
         finally:
             self._filling = False
         uids = [i.uid for i in self._instances]

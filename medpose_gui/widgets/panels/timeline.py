@@ -1,8 +1,9 @@
 """Timeline under the frame view: scrubber plus per-frame tracks (pyqtgraph).
 
-Three tracks share one x axis (frame index): review state as a colour bar, number of
-persons as a step curve, and the mean keypoint score as a curve with the low-confidence
-threshold. All plot items are created once; updates only call ``setData``/``setImage``
+Rows share one x axis (frame index): review state as a colour bar, number of persons as a
+step curve, the mean keypoint score as a curve with the low-confidence threshold, and above
+them the video lanes (:mod:`.timeline_lanes`): "needs a look" and one lane per track of the
+frame on screen. All plot items are created once; updates only call ``setData``/``setImage``
 (pyqtgraph's fast path), so refreshing after every inference batch stays cheap.
 """
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from medpose_gui.core.annotations import REVIEW_CODE, REVIEW_OF_CODE, ReviewState
+from medpose_gui.widgets.panels.timeline_lanes import TimelineLanes
 
 REVIEW_COLOURS = {ReviewState.UNREVIEWED: (90, 90, 90, 255),
                   ReviewState.IN_PROGRESS: (230, 150, 30, 255),
@@ -22,6 +24,10 @@ REVIEW_COLOURS = {ReviewState.UNREVIEWED: (90, 90, 90, 255),
 _COLOUR_OF_CODE = np.array([REVIEW_COLOURS[REVIEW_OF_CODE[code]]
                             for code in range(len(REVIEW_OF_CODE))], np.uint8)
 _REVIEW_Y, _COUNT_Y, _SCORE_Y = 2.15, 1.1, 0.0  # bottom of each track; each track is < 1 high
+_LOOK_Y, _LANES_Y = 3.15, 3.95  # bottom of the "look" lane and of the lowest track lane
+# Plot height in px, fixed: a height that changed with the lanes of each frame would make
+# the window lay itself out again while scrubbing. More lanes are drawn thinner instead.
+_PLOT_HEIGHT = 200
 
 
 def format_time(seconds: float) -> str:
@@ -53,16 +59,12 @@ class Timeline(QWidget):
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot = pg.PlotWidget(self, background="#202020")
         self.plot.setObjectName("timelinePlot")
-        self.plot.setMinimumHeight(120)  # room for the three track labels on the left axis
-        self.plot.setMaximumHeight(170)
+        self.plot.setFixedHeight(_PLOT_HEIGHT)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setMouseEnabled(x=True, y=False)  # wheel zooms along time only
-        item.setYRange(-0.05, 3.1, padding=0)
         left = item.getAxis("left")
-        left.setTicks([[(_SCORE_Y + 0.45, "score"), (_COUNT_Y + 0.45, "persons"),
-                        (_REVIEW_Y + 0.45, "review")]])
         left.setWidth(64)  # room for the longest track name
 
         self.review_bar = pg.ImageItem(axisOrder="row-major")
@@ -74,6 +76,9 @@ class Timeline(QWidget):
         item.addItem(self.score_curve)
         self.threshold_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d04040", style=Qt.PenStyle.DashLine))
         item.addItem(self.threshold_line)
+        self.lanes = TimelineLanes(item)
+        self.lanes.place(_LOOK_Y, _LANES_Y)
+        self._layout_rows()
         self.cursor = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen("w", width=2),
                                       hoverPen=pg.mkPen("#00c0ff", width=3))
         item.addItem(self.cursor)
@@ -138,6 +143,25 @@ class Timeline(QWidget):
     def set_summary(self, summary: object) -> None:
         """Convenience for a Project.frame_summary() result."""
         self.set_tracks(summary.review, summary.num_instances, summary.mean_score)
+
+    def set_look(self, score: np.ndarray | None) -> None:
+        """The per-frame "needs a look" score (0..1; None: not known yet)."""
+        self.lanes.set_look(score)
+
+    def set_lanes(self, tracks: list[int], lanes: list[np.ndarray],
+                  colors: list[tuple[int, int, int]]) -> None:
+        """One lane per track (:class:`~medpose_gui.core.track_index.Lane` codes per frame)."""
+        self.lanes.set_lanes(tracks, lanes, colors)
+        self._layout_rows()
+
+    def _layout_rows(self) -> None:
+        """Y range and left-axis labels for the rows and the lanes there are."""
+        item = self.plot.getPlotItem()
+        top = self.lanes.lane_y(len(self.lanes.tracks)) if self.lanes.tracks else _LANES_Y
+        item.setYRange(-0.05, top + 0.05, padding=0)
+        item.getAxis("left").setTicks([[(_SCORE_Y + 0.45, "score"), (_COUNT_Y + 0.45, "persons"),
+                                        (_REVIEW_Y + 0.45, "review"),
+                                        (_LOOK_Y + 0.3, "look"), *self.lanes.ticks()]])
 
     def set_low_confidence_threshold(self, value: float) -> None:
         self.threshold_line.setValue(_SCORE_Y + 0.95 * value)

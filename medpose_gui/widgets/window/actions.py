@@ -66,6 +66,9 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("actionZoomActual", "&Actual size", "&View", ("Ctrl+1",), "One image pixel per screen pixel"),
     ActionSpec("actionZoomIn", "Zoom &in", "&View", ("Ctrl+=", "Ctrl++"), "Zoom in"),
     ActionSpec("actionZoomOut", "Zoom &out", "&View", ("Ctrl+-",), "Zoom out"),
+    ActionSpec("actionTrajectoryPlot", "&Trajectory plot", "&View", ("Ctrl+Shift+T",),
+               "Show the selected person's track: one keypoint's x and y over time, jumps "
+               "marked (click one to go there)", checkable=True, separator_before=True),
     # Navigate
     ActionSpec("actionNextFrame", "&Next frame", "&Navigate", ("Right",), "Go to the next frame"),
     ActionSpec("actionPrevFrame", "&Previous frame", "&Navigate", ("Left",),
@@ -76,10 +79,15 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
                "Jump 10 frames back"),
     ActionSpec("actionFirstFrame", "First frame", "&Navigate", ("Home",), "Go to the first frame"),
     ActionSpec("actionLastFrame", "Last frame", "&Navigate", ("End",), "Go to the last frame"),
+    ActionSpec("actionGoToFrame", "&Go to frame...", "&Navigate", ("Ctrl+G",),
+               "Go to the frame with the number you type"),
     ActionSpec("actionNextUnreviewed", "Next &unreviewed frame", "&Navigate", ("N",),
                "Go to the next frame that is not approved", separator_before=True),
     ActionSpec("actionNextLowConfidence", "Next &low-confidence frame", "&Navigate", ("L",),
                "Go to the next frame whose mean keypoint score is below the threshold"),
+    ActionSpec("actionNextNeedsLook", "Next frame that needs a loo&k", "&Navigate", ("J",),
+               "Go to the next frame where a keypoint jumps, a box changes size, a track "
+               "starts, ends or has a gap, or scores are low (the timeline's 'look' lane)"),
     ActionSpec("actionPlay", "&Play / pause", "&Navigate", ("Space",),
                "Play the video at its own frame rate, or pause", checkable=True, toolbar=True,
                separator_before=True),
@@ -88,6 +96,34 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
                "Mark this frame approved (undoable) and go to the next frame", toolbar=True),
     ActionSpec("actionMarkInProgress", "Mark frame in &progress", "&Review", (),
                "Take back an approval: mark this frame in progress"),
+    ActionSpec("actionApproveRange", "Approve a frame &range...", "&Review", ("Shift+A",),
+               "Approve every frame from one frame to another (one undo step)"),
+    ActionSpec("actionDeleteWeak", "&Delete persons under a box score...", "&Review",
+               ("Ctrl+Shift+Delete",),
+               "In a frame range, delete the untouched predictions whose box score is below "
+               "a threshold (one undo step; approved frames and your persons stay)"),
+    # Track
+    ActionSpec("actionSoloTrack", "&Solo: show only this person", "&Track", ("S",),
+               "Show only the selected person's track on every frame (again: everyone)",
+               checkable=True),
+    ActionSpec("actionInterpolate", "&Interpolate track", "&Track", ("Shift+I",),
+               "Fill the selected person's track between its corrected persons (keyframes) "
+               "around this frame, linear in time (one undo step)", separator_before=True),
+    ActionSpec("actionPropagateForward", "Propagate &forward", "&Track", ("P",),
+               "Carry the selected person's box forward along its track to the next keyframe "
+               "and let the pose model place the points on each frame (Esc stops)"),
+    ActionSpec("actionPropagateBackward", "Propagate &backward", "&Track", ("Shift+P",),
+               "The same towards the start of the video"),
+    ActionSpec("actionPropagateFrames", "Propagate N &frames...", "&Track", ("Ctrl+Shift+P",),
+               "Propagate the selected person forward or backward over a number of frames"),
+    ActionSpec("actionSetTrack", "Set &track...", "&Track", ("T",),
+               "Put the selected person in another track (swapping with that track's person "
+               "here; optionally from this frame on)", separator_before=True),
+    ActionSpec("actionMergeTrack", "&Merge track into...", "&Track", ("Ctrl+Shift+M",),
+               "Join the selected person's track with another track that never shares a frame "
+               "with it"),
+    ActionSpec("actionSplitTrack", "Spli&t track here", "&Track", ("Ctrl+K",),
+               "From this frame on, the selected person's track becomes a new track"),
     ActionSpec("actionModelQuality", "Model &quality...", "&Review", ("Ctrl+Shift+Q",),
                "Compare the models' predictions with the approved corrections: AP/AR and "
                "pixel error per keypoint", separator_before=True),
@@ -95,8 +131,9 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("actionRunInference", "&Run inference...", "&Inference", ("Ctrl+I",),
                "Detect persons and estimate poses on all, a range, the current or unreviewed frames",
                toolbar=True),
-    ActionSpec("actionCancelInference", "&Cancel inference", "&Inference", ("Esc",),
-               "Stop the running inference (frames done so far are kept)"),
+    ActionSpec("actionCancelInference", "&Cancel inference / propagation", "&Inference",
+               ("Esc",), "Stop the running inference or propagation (frames done so far are "
+               "kept)"),
     ActionSpec("actionModels", "&Models...", "&Inference", ("Ctrl+M",),
                "Choose, add or download the detector and pose models; device and thresholds",
                separator_before=True),
@@ -111,11 +148,19 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
 SESSION_ACTIONS = ("actionSaveAs", "actionExportCoco", "actionExportBbox", "actionApproveFrame",
                    "actionMarkInProgress", "actionDrawBox", "actionCopyPrevious",
                    "actionDeleteInstance", "actionReestimatePose", "actionNextUnreviewed",
-                   "actionNextLowConfidence", "actionRelinkMedia", "actionModelQuality")
+                   "actionNextLowConfidence", "actionRelinkMedia", "actionModelQuality",
+                   "actionGoToFrame", "actionNextNeedsLook", "actionApproveRange",
+                   "actionDeleteWeak", "actionSoloTrack", "actionInterpolate", "actionSetTrack",
+                   "actionMergeTrack", "actionSplitTrack", "actionTrajectoryPlot")
+# Propagation runs the pose model on frames: it needs the media (and no propagation running).
+PROPAGATION_ACTIONS = ("actionPropagateForward", "actionPropagateBackward",
+                       "actionPropagateFrames")
 # Actions that change the project: off while it cannot be written (read-only, damaged).
 EDIT_ACTIONS = ("actionApproveFrame", "actionMarkInProgress", "actionDrawBox",
                 "actionCopyPrevious", "actionDeleteInstance", "actionReestimatePose",
-                "actionRunInference")
+                "actionRunInference", "actionApproveRange", "actionDeleteWeak",
+                "actionInterpolate", "actionSetTrack", "actionMergeTrack", "actionSplitTrack",
+                *PROPAGATION_ACTIONS)
 MEDIA_ACTIONS = ("actionExportVideo", "actionPlay", "actionNextFrame", "actionPrevFrame",
                  "actionForward10", "actionBack10", "actionFirstFrame", "actionLastFrame")
 

@@ -90,7 +90,8 @@ def prepare(instances: Sequence[Instance], looks: Sequence[SchemaLook],
         vis = kps[:, :, 2]
         scored = np.isfinite(scores)
         shown = (vis > Visibility.ABSENT) & (~scored | (scores >= options.min_score))
-        shown &= np.array([options.shows(instances[i].category) for i in members])[:, None]
+        shown &= np.array([options.shows(instances[i].category, instances[i].track_id)
+                           for i in members])[:, None]
         occluded = vis == Visibility.OCCLUDED
         opacity = style.score_opacities(scores)
         steps = np.rint(opacity * OPACITY_STEPS).astype(np.int64)

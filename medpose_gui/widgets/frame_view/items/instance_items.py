@@ -41,10 +41,12 @@ class DisplayOptions:
     show_skeleton: bool = True
     min_score: float = 0.0  # hide predicted points scoring below this
     categories: frozenset[str] | None = None
+    solo_track: int | None = None  # "show only this person": only this track is drawn
 
-    def shows(self, category: str) -> bool:
-        """Whether instances of ``category`` pass the category filter."""
-        return self.categories is None or category in self.categories
+    def shows(self, category: str, track_id: int | None = None) -> bool:
+        """Whether a person of ``category`` in track ``track_id`` passes the filters."""
+        return ((self.categories is None or category in self.categories)
+                and (self.solo_track is None or track_id == self.solo_track))
 
 
 class InstanceItems:
@@ -74,7 +76,7 @@ class InstanceItems:
         The view repaints the layer afterwards.
         """
         self.inst, self.options, self._pixel = inst, options, pixel
-        self.visible = options.shows(inst.category)
+        self.visible = options.shows(inst.category, inst.track_id)
         self.names = look.names
         self.xy = inst.keypoints[:, :2].copy()  # shared by markers and skeleton
         self.bbox = inst.box.copy()
@@ -85,7 +87,8 @@ class InstanceItems:
         self.skeleton.visible = self.visible and options.show_skeleton
         self.box.set_rect(*self.bbox.tolist())
         self.box.visible = self.visible and options.show_boxes
-        self.label.set_label(style.instance_text(inst), style.category_rgba(inst.category),
+        self.label.set_label(style.instance_text(inst),
+                             style.person_rgba(inst.category, inst.track_id),
                              translucent=inst.source == Source.PREDICTED)
         self.label.visible = self.visible and options.show_labels
         self._restyle()
@@ -116,14 +119,15 @@ class InstanceItems:
         if self.inst is None:
             return
         selected = self._selected
-        look = (self.inst.category, self.inst.source, selected)
+        category, track = self.inst.category, self.inst.track_id
+        look = (category, self.inst.source, selected, track)
         if look != self.box.look_key:  # pens are rebuilt only when the look changes
             fill = QBrush()
             if selected:
-                tint = style.category_color(self.inst.category)
+                tint = style.person_color(category, track)
                 tint.setAlpha(28)
                 fill = QBrush(tint)
-            self.box.set_look(style.box_pen(self.inst.category, self.inst.source, selected),
+            self.box.set_look(style.box_pen(category, self.inst.source, selected, track),
                               fill, look)
         self.box.handles_visible = selected
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
 from medpose_gui.core.annotations import Instance, Source, Visibility
+from medpose_gui.core.track_colors import track_rgb
 
 POINT_RADIUS = 5.0  # marker radius, screen px
 POINT_PICK_RADIUS = 9.0  # how far from a marker a press still grabs it, screen px
@@ -41,10 +42,17 @@ def category_color(name: str) -> QColor:
     return QColor(*rgb)
 
 
-@functools.lru_cache(maxsize=256)
-def category_rgba(name: str) -> int:
-    """:func:`category_color` as ``QColor.rgba()`` (cached: asked for every instance shown)."""
-    return category_color(name).rgba()
+def person_color(category: str, track_id: int | None) -> QColor:
+    """A person's box and label colour: its track's colour, else its category's."""
+    if track_id is None:
+        return category_color(category)
+    return QColor(*track_rgb(track_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def person_rgba(category: str, track_id: int | None) -> int:
+    """:func:`person_color` as ``QColor.rgba()`` (cached: asked for every instance shown)."""
+    return person_color(category, track_id).rgba()
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,14 @@ class SourceStyle:
     tag: str  # word in the label
 
 
-# Predicted = dashed (nobody looked at it yet), corrected = solid, manual = heavier solid.
+# Predicted = dashed (nobody looked at it yet), corrected = solid, manual = heavier solid;
+# filled by a video tool from a keyframe: dotted (interpolated), dash-dot (propagated).
 SOURCE_STYLES = {
     Source.PREDICTED: SourceStyle(Qt.PenStyle.DashLine, 2.0, "predicted"),
     Source.CORRECTED: SourceStyle(Qt.PenStyle.SolidLine, 2.0, "corrected"),
     Source.MANUAL: SourceStyle(Qt.PenStyle.SolidLine, 3.0, "manual"),
+    Source.INTERPOLATED: SourceStyle(Qt.PenStyle.DotLine, 2.0, "interpolated"),
+    Source.PROPAGATED: SourceStyle(Qt.PenStyle.DashDotLine, 2.0, "propagated"),
 }
 
 VISIBILITY_WORDS = {Visibility.ABSENT: "absent", Visibility.OCCLUDED: "occluded",
@@ -75,10 +86,10 @@ def cosmetic_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.S
     return pen
 
 
-def box_pen(category: str, source: Source, selected: bool) -> QPen:
+def box_pen(category: str, source: Source, selected: bool, track_id: int | None = None) -> QPen:
     style = SOURCE_STYLES[Source(source)]
     width = style.width + (1.0 if selected else 0.0)
-    pen = cosmetic_pen(category_color(category), width, style.line)
+    pen = cosmetic_pen(person_color(category, track_id), width, style.line)
     if style.line == Qt.PenStyle.DashLine:
         pen.setDashPattern([4.0, 3.0])  # in pen widths: 8 px dash, 6 px gap at width 2
     return pen
@@ -104,6 +115,7 @@ def keypoint_text(name: str, score: float, visibility: int) -> str:
 
 
 def instance_text(inst: Instance) -> str:
-    """Label of an instance: ``patient 0.97 · predicted`` (no score for manual boxes)."""
+    """Label of an instance: ``patient #3 0.97 · predicted`` (track and score when known)."""
+    track = f" #{inst.track_id}" if inst.track_id is not None else ""
     score = f" {inst.box_score:.2f}" if inst.box_score is not None else ""
-    return f"{inst.category}{score} · {SOURCE_STYLES[inst.source].tag}"
+    return f"{inst.category}{track}{score} · {SOURCE_STYLES[inst.source].tag}"
