@@ -34,6 +34,7 @@ from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_p
 from medpose_gui.inference.vitpose import check_schema_fits
 from medpose_gui.tracking import RunTracks, assign_tracks
 
+from .allocator import tune_allocator
 from .models import LoadedModels, ModelCache
 from .settings import RunSettings
 
@@ -82,6 +83,7 @@ class InferenceService:
     """Runs the models for one process; keep one instance to reuse loaded models."""
 
     def __init__(self) -> None:
+        tune_allocator()  # once per process: the CLI, the window's worker, cluster actors
         self.cache = ModelCache()
 
     # -- parts ------------------------------------------------------------------------
