@@ -168,9 +168,13 @@ def golden_table(device: str) -> bool:
     """Runs the golden checks on the CPU and ``device``; prints the table; True if all pass."""
     # On a CPU-only dry run the device columns run on the CPU too (fp16 is fp32 there).
     columns = [("cpu", "fp32"), (device, "fp32"), (device, "fp16")]
-    results = {}
+    results: dict = {}
     for col in columns:
-        results[col] = (detector_checks(*col), pose_checks(*col))
+        try:
+            results[col] = (detector_checks(*col), pose_checks(*col))
+        except Exception as exc:  # noqa: BLE001 - one failing column must not hide the others
+            traceback.print_exc()
+            results[col] = f"error: {type(exc).__name__}: {str(exc)[:120]}"
     ok = True
     heads = [f"{d} {p}" + (" (= fp32 on the CPU)" if p == "fp16" and d == "cpu" else "")
              for d, p in columns]
@@ -179,11 +183,16 @@ def golden_table(device: str) -> bool:
     print("|---|---|" + "---|" * len(columns))
     rows = [("detector @0.8, 2 configs x 2 images", 0, "0.8", BOX_TOL, BOX_SCORE_TOL),
             ("detector @0.0001, 300 per image, order-free", 0, "0.0001", BOX_TOL, BOX_SCORE_TOL)]
-    rows += [(f"pose {name}", 1, name, KP_TOL, KP_SCORE_TOL)
-             for name in results[columns[0]][1][0]]
+    rows += [(f"pose {name} flip {flip}", 1, f"{name} flip {flip}", KP_TOL, KP_SCORE_TOL)
+             for name in json.loads((VITPOSE / "goldens.json").read_text())["models"]
+             for flip in ("on", "off")]
     for label, part, key, xy_tol, score_tol in rows:
         cells = []
         for col in columns:
+            if isinstance(results[col], str):
+                cells.append(results[col])
+                ok = False
+                continue
             check = results[col][part][0][key]
             if col[1] == "fp16":
                 if part == 0 and key == "0.0001":
@@ -195,10 +204,13 @@ def golden_table(device: str) -> bool:
                 cells.append(check.text(xy_tol, score_tol))
                 ok &= check.ok(xy_tol, score_tol)
         print(f"| {label} | {xy_tol} px / {score_tol} | " + " | ".join(cells) + " |")
-    det = max_difference(results[("cpu", "fp32")][0][1], results[(device, "fp32")][0][1])
-    pose = max_difference(results[("cpu", "fp32")][1][1], results[(device, "fp32")][1][1])
-    print(f"\n{device} fp32 vs cpu fp32, same inputs: boxes differ by at most {det:.2g} px, "
-          f"keypoints by {pose:.2g} px")
+    cpu, dev = results[("cpu", "fp32")], results[(device, "fp32")]
+    if not isinstance(cpu, str) and not isinstance(dev, str):
+        # By index at the demo threshold (the 300 at 0.0001 may swap neighbours in order).
+        det = max_difference({k: v for k, v in cpu[0][1].items() if k[2] == "0.8"}, dev[0][1])
+        pose = max_difference(cpu[1][1], dev[1][1])
+        print(f"\n{device} fp32 vs cpu fp32, same inputs: boxes @0.8 differ by at most "
+              f"{det:.2g} px, keypoints by {pose:.2g} px")
     return ok
 
 
