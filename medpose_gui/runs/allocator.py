@@ -3,9 +3,9 @@
 Why: glibc gives every freed block above its mmap threshold (which grows to at most 32 MiB)
 back to the kernel, and trims the heap top above 128 KiB. The detector allocates and frees
 tens of feature maps of 16-66 MiB per frame, so each forward pass faults all of them in again
-(zeroed pages): 177,000 minor page faults per 1280x720 frame for the full R101 (measured,
-bench/bench_pipeline.py), 13-17 % of the detector's time (issue 15). With the settings below
-the second frame takes none.
+(zeroed pages): about 250,000 minor page faults per 1280x720 frame for the full R101 alone,
+320,000 for a whole run with the pose model (bench/bench_pipeline.py), 13-17 % of the
+detector's time (issue 15). With the settings below the second frame takes almost none.
 
 Settings (``mallopt``, process-wide):
 
@@ -20,8 +20,10 @@ Settings (``mallopt``, process-wide):
   it on import, which the window does at start-up; the service applies it too).
 
 Memory cost: freed memory stays in the process, so its resident size stays near its peak
-(about 1.6 GB with the full-size models at batch 1 on the CPU, 4-5 GB at batch 4) until it
-ends, instead of falling back between frames; other programs cannot use that memory.
+until the process ends instead of falling back after each frame; other programs cannot use
+that memory. Measured with the full-size models on the CPU (bench_pipeline, "RSS at the
+end"): about 2.2 GB stay after runs at batch 1 (1.7 GB without the tuning), 3.9 GB after a
+run at batch 4 (1.8 GB without).
 
 Linux with glibc only: elsewhere (macOS, Windows, musl) :func:`tune_allocator` does nothing,
 and it never raises.
