@@ -1,6 +1,7 @@
 """The detector's speed-ups change no output bit: in-place residual adds, ``topk`` for the
 RPN's pre-NMS selection, and box pooling split over threads (issue 15). Each is compared
-with the plain computation it replaces, on the fixture images and checkpoint."""
+with the plain computation it replaces, on the fixture checkpoint: the in-repo image, and the
+1280x720 frame where the full reference fixtures are present."""
 
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ import torch.nn.functional as F
 from PIL import Image
 
 from medpose_gui.inference.detector import backbone, load_detector, roi_heads, rpn
-from tests.fixture_paths import DETECTRON2
+from tests.fixture_paths import DETECTOR_WEIGHTS, DETECTRON2, FULL, IMAGE
 
-IMAGES = ("astronaut_512.png", "frame_1280x720.png")
+IMAGES = ("astronaut_512.png", "frame_1280x720.png") if FULL else ("astronaut_512.png",)
 
 
 @cache
 def _rgb(name: str) -> np.ndarray:
-    return np.asarray(Image.open(DETECTRON2 / "images" / name).convert("RGB"))
+    path = IMAGE if name == IMAGE.name else DETECTRON2 / "images" / name
+    return np.asarray(Image.open(path).convert("RGB"))
 
 
 @cache
 def _detector():
-    return load_detector(DETECTRON2 / "model_final.pth")
+    return load_detector(DETECTOR_WEIGHTS)
 
 
 def _sorted_top_k(logits: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,7 +92,7 @@ def test_rpn_proposals_on_the_fixture_images_are_those_of_a_full_sort(monkeypatc
 def test_in_place_residual_add_gives_the_out_of_place_sum_bit_for_bit(monkeypatch):
     model = _detector().model
     with torch.inference_mode():
-        batch, _ = model.transform([_rgb("frame_1280x720.png")])
+        batch, _ = model.transform([_rgb(IMAGES[-1])])
         fast = model.features(batch)
         monkeypatch.setattr(backbone.Bottleneck, "forward", _out_of_place_forward)
         plain = model.features(batch)
@@ -101,7 +103,7 @@ def test_in_place_residual_add_gives_the_out_of_place_sum_bit_for_bit(monkeypatc
 def test_box_pooling_on_two_threads_equals_one_call_per_level(two_threads, monkeypatch):
     model = _detector().model
     with torch.inference_mode():
-        batch, sizes = model.transform([_rgb("frame_1280x720.png")])
+        batch, sizes = model.transform([_rgb(IMAGES[-1])])
         features = model.features(batch)[:4]
         proposals, _ = model.rpn(features + [features[-1]], sizes)
         threaded = roi_heads.pool_boxes(features, (4, 8, 16, 32), proposals, 7)

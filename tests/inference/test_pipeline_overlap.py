@@ -12,7 +12,7 @@ from medpose_gui.inference import load_detector, load_pose_estimator, run_pipeli
 from medpose_gui.inference.engine import Engine
 from medpose_gui.media import open_media
 from medpose_gui.media.batch_reader import BatchReader
-from tests.fixture_paths import DETECTRON2, VITPOSE
+from tests.fixture_paths import CASUALTY_WEIGHTS, DETECTOR_CONFIG, DETECTOR_WEIGHTS
 from tests.media.video_factory import make_indexed_video
 
 N_FRAMES = 5
@@ -20,9 +20,8 @@ N_FRAMES = 5
 
 @pytest.fixture(scope="module")
 def models():
-    det = load_detector(DETECTRON2 / "model_final.pth",
-                        DETECTRON2 / "configs" / "medic_pose_slim.yaml", min_size=120)
-    return det, load_pose_estimator(VITPOSE / "vitpose_tiny_casualty_k21.pth")
+    det = load_detector(DETECTOR_WEIGHTS, DETECTOR_CONFIG, min_size=120)
+    return det, load_pose_estimator(CASUALTY_WEIGHTS)
 
 
 @pytest.fixture(scope="module")
