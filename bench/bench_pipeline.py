@@ -115,6 +115,7 @@ def measure(assets: Path, n_frames: int, batch_sizes: list[int], people: int) ->
             service.run(project, src, list(range(n_frames)), run_settings, models=run_models,
                         on_results=raw.update)
             row["end_to_end"] = meter.stop()
+        row["digest"] = digest(raw)
         with open_media(video) as src, \
                 open_or_create_project(work / f"store_b{b}.medpose", video, src) as project:
             meter.start()
@@ -125,6 +126,21 @@ def measure(assets: Path, n_frames: int, batch_sizes: list[int], people: int) ->
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["rss_end_mb"] = resident_mb()
     return out
+
+
+def digest(results: dict) -> str:
+    """SHA-256 of every predicted box, score and keypoint, frame by frame (two trees that
+    compute the same numbers give the same digest)."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for frame in sorted(results):
+        for inst in results[frame]:
+            for values in (inst.box, [inst.box_score], inst.keypoints, inst.scores):
+                h.update(np.asarray(values, np.float64).tobytes())
+    return h.hexdigest()
 
 
 def resident_mb() -> float:
@@ -172,6 +188,12 @@ def per_frame(stage: dict, n: int) -> tuple[float, float, float]:
 
 def print_tables(results: dict[str, list[dict]], n: int) -> None:
     names = list(results)
+    digests = {(row["batch"], row["digest"]) for runs in results.values() for r in runs
+               for row in r["rows"]}
+    batches = {b for b, _ in digests}
+    print("\nOutputs (SHA-256 of every box, score and keypoint): "
+          + ("identical in every run of every tree" if len(digests) == len(batches)
+             else "DIFFER between runs or trees"))
     print("\nPer stage (each alone; median of runs): ms/frame, minor page faults/frame")
     print("| tree | batch | " + " | ".join(f"{s} ms | {s} faults" for s in STAGES) + " |")
     print("|---|---|" + "---|---|" * len(STAGES))
