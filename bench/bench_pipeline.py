@@ -8,9 +8,11 @@ For each batch size (default 1 and 4), in a fresh process:
 - end to end: ``InferenceService.run`` on a 1280x720 H.264 clip into a new project, exactly
   what ``medpose-gui infer`` does: frames/s and page faults per frame.
 
-Page faults are the process's (``resource.getrusage``: minor = a page mapped again, major = read
-from disk); a regression of the allocator tuning (:mod:`medpose_gui.runs.allocator`) shows as
-hundreds of thousands of minor faults per frame. Peak RSS is the process's high-water mark.
+Page faults and CPU time are the process's (``resource.getrusage``: minor fault = a page
+mapped again, major = read from disk; CPU seconds of all threads are steadier than wall time
+on a machine others load). A regression of the allocator tuning
+(:mod:`medpose_gui.runs.allocator`) shows as hundreds of thousands of minor faults per
+frame. Peak RSS is the process's high-water mark.
 
 ``--baseline-worktree PATH`` runs the same measurements on another checkout too (e.g. ``git
 worktree add /tmp/base <older commit>``), alternating the two in separate processes round
@@ -56,7 +58,8 @@ class Meter:
     def stop(self) -> dict[str, float]:
         seconds = time.perf_counter() - self._t
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {"s": seconds, "minflt": usage.ru_minflt - self._usage.ru_minflt,
+        cpu = (usage.ru_utime + usage.ru_stime) - (self._usage.ru_utime + self._usage.ru_stime)
+        return {"s": seconds, "cpu_s": cpu, "minflt": usage.ru_minflt - self._usage.ru_minflt,
                 "majflt": usage.ru_majflt - self._usage.ru_majflt}
 
 
@@ -208,7 +211,7 @@ def print_tables(results: dict[str, list[dict]], n: int) -> None:
 
     print(f"\nEnd to end (InferenceService.run, {n} frames 1280x720, "
           f"{results[names[0]][0]['rows'][0]['boxes_per_frame']:.1f} persons/frame)")
-    header = "| tree | batch | frames/s (median) | each run | minor faults/frame | " \
+    header = "| tree | batch | frames/s (median) | each run | CPU s/frame | minor faults/frame | " \
              "major faults/frame | peak RSS MB | RSS at the end MB |"
     if len(names) == 2:
         header += f" time {names[1]}/{names[0]} |"
@@ -224,8 +227,9 @@ def print_tables(results: dict[str, list[dict]], n: int) -> None:
             majflt = statistics.median(e["majflt"] / n for e in runs)
             rss = statistics.median(r["maxrss_mb"] for r in results[name])
             rss_end = statistics.median(r["rss_end_mb"] for r in results[name])
+            cpu = statistics.median(e["cpu_s"] / n for e in runs)
             cells = [f"{statistics.median(fps):.3f}", " ".join(f"{f:.3f}" for f in fps),
-                     f"{minflt:,.0f}", f"{majflt:.1f}", f"{rss:,.0f}", f"{rss_end:,.0f}"]
+                     f"{cpu:.2f}", f"{minflt:,.0f}", f"{majflt:.1f}", f"{rss:,.0f}", f"{rss_end:,.0f}"]
             if len(names) == 2:
                 cells.append(f"{medians[name, row['batch']] / medians[names[0], row['batch']]:.3f}"
                              if (names[0], row["batch"]) in medians else "")
