@@ -9,48 +9,29 @@ Prints one table row per model: median seconds of each stage and of a whole ``de
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
 import statistics
 import sys
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_assets import (  # noqa: E402
+    DETECTRON2,
+    ROOT,
+    detector_state_dict,
+    fixture_frame,
+    import_package_from,
+)
+
+import_package_from(ROOT)
 
 from medpose_gui.inference.detector import load_config, load_detector  # noqa: E402
 from medpose_gui.inference.detector.detector import Detector  # noqa: E402
 from medpose_gui.inference.detector.loader import build_from_state_dict  # noqa: E402
-
-FIXTURES = Path(os.environ.get("MEDPOSE_FIXTURES",
-                               Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"))
-D2 = FIXTURES / "detectron2"
-
-
-def random_full_size_state_dict(seed: int = 0) -> OrderedDict[str, torch.Tensor]:
-    """Random weights with the shapes of the real medic_pose R101 checkpoint."""
-    shapes = json.loads((D2 / "medic_pose_r101_state_dict_shapes.json").read_text())
-    gen = torch.Generator().manual_seed(seed)
-    state: OrderedDict[str, torch.Tensor] = OrderedDict()
-    for key, shape in shapes.items():
-        if key.endswith(("norm.weight", "running_var")):
-            state[key] = torch.ones(shape)
-        elif key.endswith(("norm.bias", "running_mean")) or key.endswith(".bias"):
-            state[key] = torch.zeros(shape)
-        else:  # He-scaled so 101 layers neither vanish nor blow up too fast
-            fan_in = math.prod(shape[1:])
-            state[key] = torch.randn(shape, generator=gen) * math.sqrt(1.0 / fan_in)
-            if "anchor_deltas" in key or "bbox_pred" in key:
-                # Small deltas as in a trained model, so the RPN keeps its full 1000
-                # proposals and the box head does the work it does on real weights.
-                state[key] *= 0.01
-    return state
 
 
 def time_stages(det: Detector, image: np.ndarray, repeats: int) -> dict[str, float]:
@@ -95,13 +76,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    image = np.asarray(Image.open(D2 / "images" / "frame_1280x720.png").convert("RGB"))
+    image = fixture_frame()
 
     config = load_config()
-    model, arch = build_from_state_dict(random_full_size_state_dict(), config, "random R101")
+    model, arch = build_from_state_dict(detector_state_dict(), config, "random R101")
     model.optimize_for_inference()
     full = Detector(model.to(args.device), config, arch, ("patient", "user"))
-    slim = load_detector(D2 / "model_final.pth", device=args.device)
+    slim = load_detector(DETECTRON2 / "model_final.pth", device=args.device)
 
     print(f"device {args.device}, torch threads {torch.get_num_threads()}, "
           f"image 1280x720 -> 750x1333 (padded 768x1344), median of {args.repeats}")

@@ -32,6 +32,7 @@ class PipelineStats:
     frames: int = 0
     boxes: int = 0
     decode_s: float = 0.0  # spent in the decode thread (overlaps compute)
+    prepare_s: float = 0.0  # detector pre-processing in the decode thread (overlaps compute)
     detect_s: float = 0.0
     pose_s: float = 0.0
     wall_s: float = 0.0
@@ -39,6 +40,13 @@ class PipelineStats:
     moved_to_cpu: bool = False
     precision: str = "fp32"
     messages: list[str] = field(default_factory=list)
+
+
+def autocast_for(precision: str, device: torch.device) -> contextlib.AbstractContextManager:
+    """How a run computes at ``precision``: fp16 is CUDA autocast; anything else is fp32."""
+    if precision == "fp16" and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
 
 
 class Engine:
@@ -71,9 +79,7 @@ class Engine:
         return precision
 
     def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "fp16" and self.detector.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.float16)
-        return contextlib.nullcontext()
+        return autocast_for(self.precision, self.detector.device)
 
     def models(self) -> list[Any]:
         return [self.detector, *self.poses.values()]
@@ -88,11 +94,22 @@ class Engine:
         self.precision = "fp32"
         self.stats.moved_to_cpu = True
 
-    def run(self, frames: Sequence[np.ndarray]) -> list[list[Instance]]:
-        """Instances of each frame (detection order), one detector and one pose call per model."""
+    def prepare(self, frames: Sequence[np.ndarray]) -> Any:
+        """The detector's pre-processing of ``frames`` for :meth:`run` (None if the detector
+        has none); thread-safe, so the run makes it in its decode thread, ahead."""
+        prepare = getattr(self.detector, "prepare", None)
+        return None if prepare is None else prepare(list(frames))
+
+    def run(self, frames: Sequence[np.ndarray], prepared: Any = None) -> list[list[Instance]]:
+        """Instances of each frame (detection order), one detector and one pose call per model.
+        ``prepared``: :meth:`prepare` of ``frames`` (the same results, sooner)."""
         with torch.inference_mode(), self._autocast():
             t0 = time.perf_counter()
-            dets = self.detector.detect(list(frames), batch_size=len(frames))
+            if prepared is None:
+                dets = self.detector.detect(list(frames), batch_size=len(frames))
+            else:
+                dets = self.detector.detect(list(frames), batch_size=len(frames),
+                                            prepared=prepared)
             t1 = time.perf_counter()
             selections = [select_detections(d, self.categories, self.score_threshold)
                           for d in dets]

@@ -2,9 +2,10 @@
 
 The whole video is processed in batches of frames. For each batch the detector sees all frames
 in one call, the boxes are filtered by category and score (:mod:`.selection`), and the pose
-estimator sees every kept box of the batch in ONE call. Decoding of the next batch runs in a
-background thread (:class:`~medpose_gui.media.batch_reader.BatchReader`) while the models
-work on the current one. Results are deterministic: the same frames in the same order give
+estimator sees every kept box of the batch in ONE call. Decoding of the next batch and the
+detector's pre-processing of it (resizing; page-locked for CUDA) run in a background thread
+(:class:`~medpose_gui.media.batch_reader.BatchReader`) while the models work on the current
+one. Results are deterministic: the same frames in the same order give
 the same instances, whatever the batch size (up to float noise of batched convolutions).
 
 On a GPU out-of-memory error the batch is split in halves and retried; at batch size 1 the
@@ -118,13 +119,17 @@ def run_pipeline(
     start = time.perf_counter()
     if progress is not None:
         progress(0, total)
-    with BatchReader(source, indices, batch_size, depth=prefetch_batches) as reader:
-        for batch_indices, frames, decode_s in reader:
-            stats.decode_s += decode_s
+    # The decode thread also does the detector's pre-processing of the batch it decoded, so
+    # both overlap the models working on the batch before (same results: it is pure).
+    with BatchReader(source, indices, batch_size, depth=prefetch_batches,
+                     prepare=engine.prepare) as reader:
+        for batch in reader:
+            stats.decode_s += batch.decode_s
+            stats.prepare_s += batch.prepare_s
             if cancel is not None and cancel():
                 result.cancelled = True
                 break
-            done = _run_batch(engine, batch_indices, frames, current, say)
+            done = _run_batch(engine, batch.indices, batch.frames, batch.prepared, current, say)
             current = done.batch_size
             for index, instances in done.frames.items():
                 result[index] = instances
@@ -147,15 +152,16 @@ class _BatchDone:
 
 
 def _run_batch(engine: Engine, indices: Sequence[int], frames: Sequence[np.ndarray],
-               batch_size: int, say: LogFn) -> _BatchDone:
-    """Process one decoded batch, splitting it on out-of-memory; returns the frames and the
-    batch size in use afterwards."""
+               prepared: Sequence[Any] | None, batch_size: int, say: LogFn) -> _BatchDone:
+    """Process one decoded batch (``prepared``: the engine's pre-processing of each frame, or
+    None), splitting it on out-of-memory; returns the frames and the batch size in use
+    afterwards."""
     out: dict[int, list[Instance]] = {}
     pos = 0
     while pos < len(indices):
         chunk = slice(pos, pos + batch_size)
         try:
-            per_frame = engine.run(frames[chunk])
+            per_frame = engine.run(frames[chunk], None if prepared is None else prepared[chunk])
         except Exception as exc:
             if not is_out_of_memory(exc):
                 raise

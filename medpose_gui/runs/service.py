@@ -30,10 +30,16 @@ import numpy as np
 from medpose_gui.core.annotations import Instance, ReviewState, Source, in_review_state
 from medpose_gui.core.project import Project, StoredPredictions
 from medpose_gui.inference import choose_device
-from medpose_gui.inference.pipeline import PipelineResult, estimate_poses, run_pipeline
+from medpose_gui.inference.pipeline import (
+    PipelineResult,
+    PipelineStats,
+    estimate_poses,
+    run_pipeline,
+)
 from medpose_gui.inference.vitpose import check_schema_fits
 from medpose_gui.tracking import RunTracks, assign_tracks
 
+from .allocator import tune_allocator
 from .models import LoadedModels, ModelCache
 from .settings import RunSettings
 
@@ -60,6 +66,8 @@ class RunReport:
     device: str = ""
     batch_size: int = 0
     messages: list[str] = field(default_factory=list)
+    stats: PipelineStats | None = None  # where the compute time went (decode, detector, pose)
+    store_s: float = 0.0  # seconds storing into the project
 
     def add(self, stored: StoredPredictions) -> None:
         self.instances_stored += stored.instances
@@ -82,6 +90,7 @@ class InferenceService:
     """Runs the models for one process; keep one instance to reuse loaded models."""
 
     def __init__(self) -> None:
+        tune_allocator()  # once per process: the CLI, the window's worker, cluster actors
         self.cache = ModelCache()
 
     # -- parts ------------------------------------------------------------------------
@@ -175,7 +184,9 @@ class InferenceService:
         tracks = RunTracks(todo, models.identity())
 
         def store_batch(batch: dict[int, list[Instance]]) -> None:
+            t0 = time.perf_counter()
             stored = self.store(project, models, batch, tracks)
+            report.store_s += time.perf_counter() - t0
             report.add(stored)
             if on_results is not None:
                 on_results(batch)
@@ -187,6 +198,7 @@ class InferenceService:
         report.frames_done = len(result)
         report.cancelled = result.cancelled
         report.messages = list(result.stats.messages)
+        report.stats = result.stats
         report.seconds = time.perf_counter() - start
         return report
 

@@ -62,7 +62,11 @@ class Bottleneck(nn.Module):
         out = F.relu(self.bn2(self.conv2(out)), inplace=True)
         out = self.bn3(self.conv3(out))
         shortcut = x if self.downsample is None else self.downsample(x)
-        return F.relu(out + shortcut, inplace=True)
+        # In place: ``out`` is this block's own fresh tensor, so adding into it saves one
+        # stage-sized allocation per block (R101 has 33); bit-identical to ``out + shortcut``
+        # (the same elementwise sum) and 1-3 % faster (issue 15).
+        out += shortcut
+        return F.relu_(out)
 
 
 class ResNet(nn.Module):

@@ -57,31 +57,54 @@ class Detector:
         self.model.roi_heads.score_threshold = float(value)
 
     @torch.inference_mode()
-    def detect(self, images: Sequence[np.ndarray],
-               batch_size: int | None = None) -> list[Detections]:
+    def prepare(self, images: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        """The resized network input of each image (CHW uint8, page-locked when the model is
+        on CUDA), for :meth:`detect`'s ``prepared``: a run makes it in its decode thread, so
+        resizing the next frames overlaps the network working on the current ones."""
+        _check_images(images)
+        pin = self.device.type == "cuda"
+        transform = self.model.transform
+        return [transform.to_chw(transform.resize(image), pin=pin) for image in images]
+
+    @torch.inference_mode()
+    def detect(self, images: Sequence[np.ndarray], batch_size: int | None = None,
+               prepared: Sequence[torch.Tensor] | None = None) -> list[Detections]:
         """Detections for each RGB uint8 HxWx3 image, in input order.
 
         Images go through the network ``batch_size`` at a time (default ``self.batch_size``),
         padded to a common size as detectron2's ImageList does. Only consecutive images of
         the same size share a forward pass: padding a small image up to a larger one's size
         would change its features near the border, so results never depend on batching.
+        ``prepared``: :meth:`prepare` of ``images``, made ahead (the same numbers).
         """
         size = int(batch_size or self.batch_size)
         if size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        for index, image in enumerate(images):
-            if not (isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3
-                    and image.dtype == np.uint8):
-                raise ValueError(f"image {index}: expected an HxWx3 uint8 RGB array, got "
-                                 f"{getattr(image, 'dtype', type(image))} "
-                                 f"{getattr(image, 'shape', '')}")
+        _check_images(images)
+        if prepared is not None and len(prepared) != len(images):
+            raise ValueError(f"{len(prepared)} prepared inputs for {len(images)} images")
+        model, device = self.model, self.device
         results: list[Detections] = []
         for group in _groups(images, size):
-            for det in self.model([images[i] for i in group]):
+            if prepared is None:
+                batch, sizes = model.transform([images[i] for i in group], device)
+            else:
+                batch, sizes = model.transform.batch_chw([prepared[i] for i in group], device)
+            original_hw = [images[i].shape[:2] for i in group]
+            for det in model.detect_batch(batch, sizes, original_hw):
                 results.append(Detections(det.boxes.float().cpu().numpy(),
                                           det.scores.float().cpu().numpy(),
                                           det.labels.to(torch.int64).cpu().numpy()))
         return results
+
+
+def _check_images(images: Sequence[np.ndarray]) -> None:
+    for index, image in enumerate(images):
+        if not (isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3
+                and image.dtype == np.uint8):
+            raise ValueError(f"image {index}: expected an HxWx3 uint8 RGB array, got "
+                             f"{getattr(image, 'dtype', type(image))} "
+                             f"{getattr(image, 'shape', '')}")
 
 
 def _groups(images: Sequence[np.ndarray], batch_size: int) -> list[list[int]]:

@@ -74,12 +74,18 @@ class FasterRCNN(nn.Module):
         """Detections per RGB uint8 image, boxes in original-image pixels."""
         device = next(self.parameters()).device
         batch, sizes = self.transform(images, device)
+        return self.detect_batch(batch, sizes, [image.shape[:2] for image in images])
+
+    def detect_batch(self, batch: torch.Tensor, sizes: Sequence[tuple[int, int]],
+                     original_hw: Sequence[tuple[int, int]]) -> list[ImageDetections]:
+        """:meth:`forward` after the transform: the padded batch, each image's resized and
+        original (h, w); boxes in original-image pixels."""
         features = self.features(batch)
         proposals, _ = self.rpn(features, sizes)
         detections = self.roi_heads(features[:ROI_LEVELS], proposals, sizes)
         results = []
-        for image, size, det in zip(images, sizes, detections, strict=True):
-            boxes, keep = boxes_to_original(det.boxes, size, image.shape[:2])
+        for hw, size, det in zip(original_hw, sizes, detections, strict=True):
+            boxes, keep = boxes_to_original(det.boxes, size, hw)
             results.append(ImageDetections(boxes, det.scores[keep], det.labels[keep]))
         return results
 

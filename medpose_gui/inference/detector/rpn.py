@@ -51,14 +51,12 @@ class RegionProposalNetwork(nn.Module):
             deltas = deltas.float().view(n, a4 // 4, 4, h, w).permute(0, 3, 4, 1, 2)
             deltas = deltas.reshape(batch, -1, 4)
             k = min(self.pre_nms_topk, logits.shape[1])
-            # Sorted by raw logit (detectron2 sorts rather than topk; ties keep its order).
-            sorted_logits, order = logits.sort(dim=1, descending=True)
-            order = order[:, :k]
+            top_logits_level, order = top_k_by_logit(logits, k)
             picked_deltas = torch.gather(deltas, 1, order.unsqueeze(-1).expand(-1, -1, 4))
             boxes = self.box_coder.decode_single(picked_deltas.reshape(-1, 4),
                                                  level_anchors[order.reshape(-1)])
             top_boxes.append(boxes.view(batch, k, 4))
-            top_logits.append(sorted_logits[:, :k])
+            top_logits.append(top_logits_level)
             top_levels.append(torch.full((k,), level, dtype=torch.int64, device=logits.device))
 
         boxes_all = torch.cat(top_boxes, dim=1)
@@ -79,3 +77,23 @@ class RegionProposalNetwork(nn.Module):
             proposals.append(boxes[keep])
             proposal_logits.append(logits[keep])
         return proposals, proposal_logits
+
+
+def top_k_by_logit(logits: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` largest logits of each row and their indices, best first: exactly the first
+    ``k`` columns of ``logits.sort(dim=1, descending=True)`` (detectron2 sorts).
+
+    ``topk`` picks them without sorting all H*W*A logits (p2 of a 750x1333 frame has 194k;
+    about 18 ms less per frame, issue 15). Where ``topk`` and a full sort could disagree (two
+    equal logits among the first k + 1, which makes the tie order or the cut decide, or a
+    NaN/inf) it sorts, so the result never depends on the choice.
+    """
+    n = logits.shape[1]
+    if k >= n:
+        values, order = logits.sort(dim=1, descending=True)
+        return values, order
+    values, order = logits.topk(k + 1, dim=1, largest=True, sorted=True)
+    tied = (values[:, 1:] == values[:, :-1]).any()
+    if bool(tied) or not bool(torch.isfinite(values).all()):
+        values, order = logits.sort(dim=1, descending=True)
+    return values[:, :k], order[:, :k]
