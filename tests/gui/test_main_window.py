@@ -33,16 +33,6 @@ REQUIRED_NAMES = ("actionOpen", "actionRunInference", "actionCancelInference", "
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(settings=make_settings(tmp_path), show_first_run=False, preload_models=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def video(tmp_path):
     return make_indexed_video(tmp_path / "clip.mp4", 30, size=(320, 240))
 

@@ -8,24 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from medpose_gui.app import MainWindow
 from medpose_gui.core.annotations import Instance, Visibility
 from medpose_gui.runs.service import RunReport
 from medpose_gui.widgets.frame_view.context_menu import context_menu
 from medpose_gui.widgets.panels.status_bar import ReviewStatusBar
 from medpose_gui.widgets.panels.timeline import Timeline
-from tests.gui.window_support import make_settings, wait_frame
+from tests.gui.window_support import wait_frame
 from tests.media.video_factory import make_indexed_video
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(settings=make_settings(tmp_path), show_first_run=False, preload_models=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    yield w
-    w.close()
 
 
 @pytest.fixture

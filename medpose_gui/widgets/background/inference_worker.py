@@ -16,7 +16,6 @@ at once even while a long run is going.
 
 from __future__ import annotations
 
-import gc
 import threading
 import traceback
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from medpose_gui.core.project import Project
 from medpose_gui.runs import RunSettings
 from medpose_gui.runs.propagate import PropagationRequest
 from medpose_gui.thread_priority import INFERENCE_NICE, lower_this_thread
+from medpose_gui.widgets.background.inference_imports import import_inference_stack
 
 
 @dataclass(frozen=True)
@@ -72,24 +72,6 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
-_frozen = threading.Event()  # the import garbage is frozen (once per process)
-_freezing = threading.Lock()
-
-
-def _freeze_import_garbage() -> None:
-    """Importing torch leaves ~450,000 objects that live as long as the program. Python's full
-    garbage collections scan every object while holding the GIL: triggered later (by the
-    worker building a model), each froze the GUI thread for 100-300 ms. Frozen objects are
-    never scanned again. Once per process, by the first worker that imported torch: a full
-    collection of a grown heap (a later window, a test session) would itself stall the GUI."""
-    with _freezing:
-        if _frozen.is_set():
-            return
-        gc.collect()
-        gc.freeze()
-        _frozen.set()
-
-
 class InferenceWorker(QObject):
     """Runs jobs sent to its slots; all work happens in the thread it was moved to."""
 
@@ -121,10 +103,10 @@ class InferenceWorker(QObject):
 
     def _service(self):
         if self.service is None:
+            import_inference_stack()  # torch & co. without stalling the GUI thread
             from medpose_gui.runs import InferenceService
 
             self.service = InferenceService()
-            _freeze_import_garbage()
         return self.service
 
     @Slot(object)
