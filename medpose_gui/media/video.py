@@ -23,6 +23,7 @@ from .source import FrameSource
 from .video_index import (
     FrameIndex,
     decoded_frames,
+    frame_position,
     index_by_decoding,
     index_by_pts,
     pts_usable,
@@ -202,7 +203,7 @@ class VideoSource(FrameSource):
 
     # ---- decoding ------------------------------------------------------------------------
     def _frame_of(self, frame: av.VideoFrame) -> int | None:
-        key = frame.opaque if self._by_pos else frame.pts
+        key = frame_position(frame) if self._by_pos else frame.pts
         return None if key is None else self._key_to_frame.get(int(key))
 
     def _seek(self, kf: int) -> None:

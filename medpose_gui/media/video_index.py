@@ -103,7 +103,8 @@ def decoded_frames(
     """Decode `stream` from the container's current position, skipping undecodable packets.
 
     tag_pos: tag each packet with its byte position so the frame it becomes carries it in
-    `frame.opaque` (the stream's codec context must have `copy_opaque` on).
+    `frame.opaque` (the stream's codec context must have `copy_opaque` on); read it with
+    :func:`frame_position`.
     before_decode: called with each packet before it is decoded (to set decoder options).
     """
     demux = container.demux(stream)
@@ -118,7 +119,13 @@ def decoded_frames(
                 yield from stream.codec_context.decode(None)
             return
         if tag_pos and packet.size:
-            packet.opaque = packet.pos
+            # A fresh tuple, never the int itself: PyAV keys every opaque value in one
+            # process-wide table by id(value) and drops the key when a packet is freed. Two
+            # packets tagged with the same int object (small ints are shared; two sources of
+            # one file in two threads tag equal positions) shared a key, so freeing one made
+            # the other's frame come back untagged or with another packet's position: a
+            # wrong frame, or "could not be decoded" (tests/media/test_video_threads.py).
+            packet.opaque = (packet.pos,)
         if before_decode is not None:
             before_decode(packet)
         try:
@@ -126,6 +133,13 @@ def decoded_frames(
         except av.error.FFmpegError:
             continue  # a corrupt packet loses its frame; the decoder recovers at the next one
         yield from frames
+
+
+def frame_position(frame: av.VideoFrame) -> int | None:
+    """The byte position of the packet ``frame`` was decoded from (see :func:`decoded_frames`
+    with ``tag_pos``), or None when it carries none."""
+    tag = frame.opaque
+    return tag[0] if isinstance(tag, tuple) and tag else None
 
 
 def _positions_usable(packets: list[Packet]) -> bool:
@@ -199,11 +213,8 @@ def index_by_decoding(
     if not _positions_usable(packets):
         return None
     order_of_pos = {p.pos: p.order for p in packets}
-    keys = [
-        int(f.opaque)
-        for f in decoded_frames(container, stream, tag_pos=True)
-        if f.opaque in order_of_pos
-    ]
+    positions = (frame_position(f) for f in decoded_frames(container, stream, tag_pos=True))
+    keys = [int(pos) for pos in positions if pos in order_of_pos]
     order = np.array([order_of_pos[k] for k in keys], np.int64)
     frame_of_order = {int(o): i for i, o in enumerate(order)}
     seek_ts, shown, kf_orders = _keyframe_table(packets, frame_of_order, container.format.name)
