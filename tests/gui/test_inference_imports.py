@@ -53,8 +53,10 @@ def test_native_libraries_load_without_the_gil_in_torchs_own_order():
     out = _probe()
     loaded = out["loaded"]
     # torch's first step, then (CUDA builds) its CUDA wheels, and libtorch only after them,
-    # just before torch._C: the order torch itself uses.
-    assert loaded[0] == "libtorch_global_deps.so" and loaded.count("libtorch.so") == 1, loaded
+    # just before torch._C: the order torch itself uses. Nothing after it loads GIL-free
+    # (torchvision's operator libraries call into torch's Python side).
+    assert loaded[0] == "libtorch_global_deps.so" and loaded[-1] == "libtorch.so", loaded
+    assert loaded.count("libtorch.so") == 1
     cuda = [i for i, name in enumerate(loaded) if name.startswith(("libcu", "libnv", "libnccl"))]
     assert all(i < loaded.index("libtorch.so") for i in cuda), loaded
     assert out["cuda_build"] or not cuda, loaded  # a CPU build loads no CUDA library

@@ -14,17 +14,21 @@ them over 50 ms):
 2. Python's cyclic garbage collector: the import creates ~450,000 objects, and each full
    collection it triggers scans all of them holding the GIL (100-300 ms). Collection is paused
    during the import (process-wide, for the 2-3 s it takes).
-3. The explicit ``gc.collect()`` that used to precede ``gc.freeze()`` (one more 200-360 ms
-   scan). The imported objects are now frozen without it: they live as long as the program
-   anyway, and the few cycles the import left behind stay (a little memory) instead of costing
-   a stall. Frozen objects are never scanned again, so later collections (a model build in a
-   worker) stay short too.
+3. The explicit ``gc.collect()`` that used to run after the import, before ``gc.freeze()``
+   (one more 200-360 ms scan of the grown heap). It now runs before the import, when the heap
+   is small (~100,000 objects with the window built: ~25 ms), so garbage made so far (in a
+   test session: earlier windows) is gone before everything is frozen; the objects the import
+   made are frozen without a second scan: they live as long as the program anyway, and the
+   few cycles it left behind stay (a little memory) instead of costing a stall. Frozen objects
+   are never scanned again, so later collections (a model build in a worker) stay short too.
 
 Together: no stall over 50 ms in a ticker thread while torch, torchvision and timm import
 (longest 35 ms in a probe of the same loads), and the import itself is faster (2.6 s instead
 of 3.5-4.4 s) on this 2-core machine.
 
-The order and flags of every native load stay torch's own (on CUDA builds torch front-loads
+Only libraries that link no Python load without the GIL (everything up to libtorch; see
+:func:`native_loads_without_gil` for the deadlock this avoids). The order and flags of every
+native load stay torch's own (on CUDA builds torch front-loads
 its CUDA component libraries before libtorch so that they win the soname lookups): during the
 import, ctypes' ``dlopen`` is swapped for one that releases the GIL, so torch's own loads
 (``libtorch_global_deps``, the CUDA wheels) run beside the GUI thread in torch's order; and a
@@ -58,6 +62,7 @@ def import_inference_stack() -> list[str]:
     with _lock:
         if _imported:
             return []
+        gc.collect()  # while the heap is small: nothing dead gets frozen below
         collecting = gc.isenabled()
         gc.disable()  # no full collection over the growing heap while importing
         try:
@@ -73,8 +78,17 @@ def import_inference_stack() -> list[str]:
 
 @contextlib.contextmanager
 def native_loads_without_gil() -> Iterator[list[str]]:
-    """Within the block, torch's native libraries load without holding the GIL (see the module
-    docstring); yields the list of the files loaded that way, filled in load order."""
+    """Within the block, torch's native libraries load without holding the GIL, up to and
+    including libtorch (see the module docstring); yields the list of the files loaded that
+    way, filled in load order.
+
+    Only libraries that cannot call into Python may load without the GIL: a static
+    initialiser that asked for the GIL while the loader lock is held would deadlock with a
+    thread that holds the GIL and waits for the loader lock (importing any extension module
+    does). Torch's loads before ``torch._C`` (its global dependencies, the CUDA wheels) and
+    libtorch with its C++ dependencies link no Python; from ``torch._C`` on (and for
+    torchvision's operator libraries, which register with torch's Python side) ctypes is
+    itself again."""
     loaded: list[str] = []
     dlopen = _libc_dlopen() if sys.platform.startswith("linux") else None
     if dlopen is None or "torch" in sys.modules:
@@ -90,26 +104,32 @@ def native_loads_without_gil() -> Iterator[list[str]]:
             loaded.append(os.path.basename(name))
         return handle
 
-    finder = _LibtorchBeforeTorchC(dlopen, loaded)
+    def restore_ctypes() -> None:
+        ctypes._dlopen = original  # type: ignore[attr-defined]
+
+    finder = _LibtorchBeforeTorchC(dlopen, loaded, restore_ctypes)
     ctypes._dlopen = ctypes_dlopen  # type: ignore[attr-defined]
     sys.meta_path.insert(0, finder)
     try:
         yield loaded
     finally:
         sys.meta_path.remove(finder)
-        ctypes._dlopen = original  # type: ignore[attr-defined]
+        restore_ctypes()
 
 
 class _LibtorchBeforeTorchC(importlib.abc.MetaPathFinder):
-    """Loads libtorch (with its C++ dependencies) GIL-free just before ``torch._C``; finds
-    nothing itself, so the import system then loads ``torch._C`` as usual."""
+    """Just before ``torch._C``: puts ctypes back and loads libtorch (with its C++
+    dependencies) GIL-free; finds nothing itself, so the import system then loads
+    ``torch._C`` as usual."""
 
-    def __init__(self, dlopen, loaded: list[str]) -> None:
+    def __init__(self, dlopen, loaded: list[str], restore_ctypes) -> None:
         self._dlopen = dlopen
         self._loaded = loaded
+        self._restore_ctypes = restore_ctypes
 
     def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - the finder protocol
         if fullname == "torch._C" and path:
+            self._restore_ctypes()
             libtorch = Path(next(iter(path))) / "lib" / "libtorch.so"
             # The flags the import system is about to use (torch may have changed them).
             if libtorch.is_file() and self._dlopen(bytes(libtorch), sys.getdlopenflags()):
