@@ -142,3 +142,24 @@ def test_the_timeline_without_media_says_what_goes_there(qtbot):
     assert item.viewRange()[0] == pytest.approx([-0.5, 29.5])
     timeline.set_media(0, 0.0)  # the project closed
     assert timeline.empty_text.isVisible() and not timeline.cursor.isVisible()
+
+
+def test_timeline_lane_rows_do_not_shrink_while_scrubbing_and_reset_with_new_media(qtbot):
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.set_media(30, 25.0)
+    item = timeline.plot.getPlotItem()
+    no_lanes_top = item.viewRange()[1][1]
+    lane = np.zeros(30, np.int8)
+    timeline.set_lanes([1, 2, 3], [lane] * 3, [(255, 0, 0)] * 3)
+    three_top = item.viewRange()[1][1]
+    assert three_top > no_lanes_top
+    labels = [text for _, text in item.getAxis("left")._tickLevels[0]]
+    assert {"#1", "#2", "#3"} <= set(labels)
+    timeline.set_lanes([2], [lane], [(0, 255, 0)])  # a frame with one person
+    assert item.viewRange()[1][1] == pytest.approx(three_top)  # the rows stay
+    labels = [text for _, text in item.getAxis("left")._tickLevels[0]]
+    assert "#2" in labels and "#1" not in labels and "#3" not in labels
+    timeline.set_media(30, 25.0)  # other media: the rows start over
+    timeline.set_lanes([], [], [])
+    assert item.viewRange()[1][1] == pytest.approx(no_lanes_top)

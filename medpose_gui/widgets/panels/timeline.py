@@ -109,6 +109,7 @@ class Timeline(QWidget):
         item.setLimits(xMin=-0.5, xMax=max(self._num_frames, 1) - 0.5)
         item.setXRange(-0.5, max(self._num_frames, 1) - 0.5, padding=0)
         self.cursor.setBounds((0, max(self._num_frames - 1, 0)))
+        self.lanes.set_lanes([], [], [])  # the tracks of other media
         self._lane_rows = 0
         self._layout_rows()
         unreviewed = np.full(self._num_frames, REVIEW_CODE[ReviewState.UNREVIEWED], np.int8)
