@@ -14,13 +14,13 @@ them over 50 ms):
 2. Python's cyclic garbage collector: the import creates ~450,000 objects, and each full
    collection it triggers scans all of them holding the GIL (100-300 ms). Collection is paused
    during the import (process-wide, for the 2-3 s it takes).
-3. The explicit ``gc.collect()`` that used to run after the import, before ``gc.freeze()``
-   (one more 200-360 ms scan of the grown heap). It now runs before the import, when the heap
-   is small (~100,000 objects with the window built: ~25 ms), so garbage made so far (in a
-   test session: earlier windows) is gone before everything is frozen; the objects the import
-   made are frozen without a second scan: they live as long as the program anyway, and the
-   few cycles it left behind stay (a little memory) instead of costing a stall. Frozen objects
-   are never scanned again, so later collections (a model build in a worker) stay short too.
+3. The explicit ``gc.collect()`` that used to precede ``gc.freeze()`` (one more 200-360 ms
+   scan of the grown heap; even before the import, with the window built, a full collection
+   costs 25-45 ms of the GUI's first second). The objects present when the import ends are
+   frozen without it: the imported ones live as long as the program anyway, and the few
+   cycles left dead by then (the import's, the window's start-up) stay as a little memory
+   instead of costing a stall. Frozen objects are never scanned again, so later collections
+   (a model build in a worker) stay short too.
 
 Together: no stall over 50 ms in a ticker thread while torch, torchvision and timm import
 (longest 35 ms in a probe of the same loads), and the import itself is faster (2.6 s instead
@@ -62,7 +62,6 @@ def import_inference_stack() -> list[str]:
     with _lock:
         if _imported:
             return []
-        gc.collect()  # while the heap is small: nothing dead gets frozen below
         collecting = gc.isenabled()
         gc.disable()  # no full collection over the growing heap while importing
         try:
