@@ -86,13 +86,7 @@ def first_run(app: QApplication, tmp_path: Path, out: Path) -> None:
     window = MainWindow(settings=settings, preload_models=False)
     window.resize(1400, 900)
     window.show()
-    dialog = window.findChild(ModelsDialog, "modelsDialog")
-    _wait(app, lambda: dialog.isVisible(), 10)
-    _wait(app, lambda: True, 0.3)
-    _save_small_png(dialog.grab(), out)
-    print(f"wrote {out} ({dialog.width()}x{dialog.height()})")
-    dialog.reject()
-    window.close()
+    _save_dialog(app, window, window.findChild(ModelsDialog, "modelsDialog"), out)
 
 
 def models_dialog(app: QApplication, tmp_path: Path, out: Path) -> None:
@@ -125,13 +119,7 @@ def models_dialog(app: QApplication, tmp_path: Path, out: Path) -> None:
     window = MainWindow(settings=settings, show_first_run=False, preload_models=False)
     window.resize(1400, 900)
     window.show()
-    dialog = window.model_setup.open_models()
-    _wait(app, lambda: dialog.isVisible(), 10)
-    _wait(app, lambda: True, 0.3)
-    _save_small_png(dialog.grab(), out)
-    print(f"wrote {out} ({dialog.width()}x{dialog.height()})")
-    dialog.reject()
-    window.close()
+    _save_dialog(app, window, window.model_setup.open_models(), out)
 
 
 def main_window(app: QApplication, tmp_path: Path, out: Path, size: str) -> None:
@@ -254,6 +242,16 @@ def _save_small_png(pixmap, out: Path) -> None:
     image = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                    dither=Image.Dither.NONE).save(out, optimize=True)
+
+
+def _save_dialog(app: QApplication, window, dialog, out: Path) -> None:
+    """Once ``dialog`` is up and settled: save it, then close it and its window."""
+    _wait(app, lambda: dialog.isVisible(), 10)
+    _wait(app, lambda: True, 0.3)
+    _save_small_png(dialog.grab(), out)
+    print(f"wrote {out} ({dialog.width()}x{dialog.height()})")
+    dialog.reject()
+    window.close()
 
 
 if __name__ == "__main__":
