@@ -34,7 +34,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import av  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer  # noqa: E402
@@ -48,7 +47,7 @@ from medpose_gui.media import open_media  # noqa: E402
 from medpose_gui.session import media_info, project_path_for  # noqa: E402
 from medpose_gui.widgets.frame_view.picking import hit_test  # noqa: E402
 from tests.gui.window_support import make_settings  # noqa: E402
-from tests.scene import scene_rgb  # noqa: E402
+from tests.scene import scene_rgb, write_panning_video  # noqa: E402
 
 SIZE = (640, 360)
 PAN_PX = -1  # per frame (to the left, so the person stays in the frame for 300 frames)
@@ -59,16 +58,8 @@ TOO_SMALL = 0.7  # the detector's box of person 1: 30 % too small in width and h
 
 def make_clip(path: Path, n: int) -> Path:
     base = cv2.resize(scene_rgb(), SIZE, interpolation=cv2.INTER_AREA)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=Fraction(25), options={"crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
-        for i in range(n):
-            frame = np.ascontiguousarray(np.roll(base, PAN_PX * i, axis=1))
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return write_panning_video(path, base, n, PAN_PX, Fraction(25), options={"crf": "18"},
+                               pix_fmt="yuv420p")
 
 
 def true_box(track: int, frame: int) -> np.ndarray:

@@ -40,14 +40,21 @@ def make_scene_video(path, n_frames: int, shift_px: int = 4, size: tuple[int, in
                      fps: int = 25):
     """Lossless H.264 (crf 0, 4:4:4) of the scene rolled right ``shift_px`` per frame: decoded
     frames are exact rolls of each other (the colour conversion is per pixel)."""
+    return write_panning_video(path, scene_rgb(*size), n_frames, shift_px, fps,
+                               options={"crf": "0", "preset": "ultrafast"}, pix_fmt="yuv444p")
+
+
+def write_panning_video(path, base: np.ndarray, n_frames: int, shift_px: int, fps=25, *,
+                        options: dict[str, str], pix_fmt: str):
+    """H.264 of the RGB image ``base`` rolled ``shift_px`` to the right per frame (negative:
+    to the left), with the encoder ``options`` and ``pix_fmt`` given."""
     import av
 
-    base = scene_rgb(*size)
+    height, width = base.shape[:2]
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps,
-                                      options={"crf": "0", "preset": "ultrafast"})
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv444p"
+        stream = container.add_stream("libx264", rate=fps, options=options)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = pix_fmt
         for i in range(n_frames):
             frame = np.ascontiguousarray(np.roll(base, shift_px * i, axis=1))
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
